@@ -1,0 +1,1 @@
+"""The RCRP Toolkit policies app. Kept empty so that importing policies.flow loads no Django."""

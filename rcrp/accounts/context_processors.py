@@ -1,0 +1,42 @@
+"""Template context shared by every page: the navigation for the signed-in user's roles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+
+# (label, url name, permission): one place that says which role sees which part of the service.
+# Later issues add their entries here; an entry whose URL does not exist yet is left out.
+NAVIGATION: list[tuple[str, str, str]] = [
+    ("Home", "home", ""),
+    ("Calls", "toolkit:start", "accounts.take_calls"),
+    ("Escalations", "toolkit:escalations", "accounts.support_floor"),
+    ("Decisions", "toolkit:decisions", "accounts.audit_decisions"),
+    ("Policy", "policies:library", ""),
+    ("Training", "training:dashboard", "accounts.manage_training"),
+    ("Admin", "admin:index", "accounts.view_user"),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = []
+    for label, name, perm in NAVIGATION:
+        if perm and not user.has_perm(perm):
+            continue
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            continue
+        items.append(
+            {
+                "label": label,
+                "url": url,
+                "active": request.path == url or (url != "/" and request.path.startswith(url)),
+            }
+        )
+    return {"nav_items": items}

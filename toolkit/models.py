@@ -1,0 +1,3 @@
+"""Models of the toolkit app."""
+
+from __future__ import annotations
