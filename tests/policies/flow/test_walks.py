@@ -1,0 +1,172 @@
+"""Every walk through every golden flow, and through every shipped flow, ends in an outcome.
+
+The shipped flows (policies/content/v1/*.json) are globbed when the tests are collected; if there
+are none yet, that case is skipped rather than failed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from policies.flow import (
+    ANSWER_TAGS,
+    TEXT_MAX_LENGTH,
+    AnswerValue,
+    Category,
+    Flow,
+    Kind,
+    Outcome,
+    Question,
+    Tag,
+    clean_answer,
+    next_step,
+    parse,
+    path,
+    run_scenario,
+)
+from tests.policies.flow.builders import REPO, golden_paths, load, shipped_paths
+
+
+def flow_file_params(golden: list[Path], shipped: list[Path]) -> list[object]:
+    """The flow files to walk; a skipped placeholder stands in for the shipped flows if there are none."""
+    params: list[object] = [pytest.param(p, id=f"golden/{p.stem}") for p in golden]
+    params += [pytest.param(p, id=f"shipped/{p.stem}") for p in shipped]
+    if not shipped:
+        skip = pytest.mark.skip(reason="no shipped flows in policies/content/v1 yet")
+        params.append(pytest.param(None, id="shipped", marks=skip))
+    return params
+
+
+FLOW_FILES = flow_file_params(golden_paths(), shipped_paths())
+
+
+TEXT_ANSWERS = st.text(min_size=1, max_size=TEXT_MAX_LENGTH).filter(lambda text: bool(text.strip()))
+TIMES = st.times().map(lambda moment: moment.strftime("%H:%M"))
+
+
+def answer_strategy(question: Question) -> st.SearchStrategy[AnswerValue]:
+    """Any value the question allows, as a handler's form would give it after clean_answer."""
+    if question.kind.has_answers:
+        return st.sampled_from([answer.value for answer in question.answers])
+    if question.kind is Kind.CHECKLIST:
+        values = [item.value for item in question.items]
+        return st.permutations(values).map(tuple)
+    if question.kind is Kind.TEXT:
+        return TEXT_ANSWERS
+    return TIMES
+
+
+def test_there_are_golden_flows() -> None:
+    assert {p.stem for p in golden_paths()} >= {"minimal_welfare", "s136_handover"}
+    assert all(p.is_relative_to(REPO) for p in golden_paths())
+
+
+def test_missing_shipped_flows_are_skipped_not_failed() -> None:
+    golden = golden_paths()
+    without = flow_file_params(golden, [])
+    assert len(without) == len(golden) + 1
+    placeholder = without[-1]
+    assert placeholder.id == "shipped"  # type: ignore[attr-defined]
+    assert [mark.name for mark in placeholder.marks] == ["skip"]  # type: ignore[attr-defined]
+    shipped = [REPO / "policies" / "content" / "v1" / "welfare.json"]
+    assert [p.id for p in flow_file_params(golden, shipped)][-1] == "shipped/welfare"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("flow_file", FLOW_FILES)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_every_random_walk_ends_in_an_outcome(flow_file: Path, data: st.DataObject) -> None:
+    flow = parse(load(flow_file))
+    answers: list[tuple[str, AnswerValue]] = []
+    step = next_step(flow, answers)
+    for _ in range(len(flow.questions) + 1):
+        if isinstance(step, Outcome):
+            break
+        value = data.draw(answer_strategy(step), label=step.id)
+        answers.append((step.id, value))
+        step = next_step(flow, answers)
+    else:
+        pytest.fail(f"no outcome after {len(answers)} answers: {answers}")
+    assert isinstance(step, Outcome)
+    assert step.id in flow.outcomes
+    assert step.script.strip()
+    # The same answers replay to the same outcome, as a scenario too.
+    assert [q.id for q in path(flow, answers)] == [question_id for question_id, _ in answers]
+    assert run_scenario(flow, dict(answers)) == (answers, step)
+
+
+@pytest.mark.parametrize("flow_file", FLOW_FILES)
+@settings(max_examples=50, deadline=None)
+@given(data=st.data())
+def test_clean_answer_output_is_always_accepted_by_the_walk(flow_file: Path, data: st.DataObject) -> None:
+    flow = parse(load(flow_file))
+    question = data.draw(st.sampled_from(list(flow.questions.values())))
+    raw = data.draw(answer_strategy(question))
+    chosen = question.answer(raw) if isinstance(raw, str) and question.kind.has_answers else None
+    note = "A note" if chosen is not None and chosen.needs_note else ""
+    value, _ = clean_answer(question, list(raw) if isinstance(raw, tuple) else raw, note)
+    # Wherever a walk reaches this question, the cleaned value is accepted: start the walk there.
+    next_step(dataclasses.replace(flow, start=question.id), [(question.id, value)])
+
+
+Walk = tuple[list[tuple[str, AnswerValue]], Outcome]
+
+
+def every_walk(flow: Flow) -> list[Walk]:
+    """Every path of choices from the start (text, time and checklist answers take one value)."""
+    walks: list[Walk] = []
+    stack: list[list[tuple[str, AnswerValue]]] = [[]]
+    while stack:
+        answers = stack.pop()
+        assert len(answers) <= len(flow.questions), "a walk went round a cycle"
+        step = next_step(flow, answers)
+        if isinstance(step, Outcome):
+            walks.append((answers, step))
+            continue
+        if step.kind.has_answers:
+            options: list[AnswerValue] = [answer.value for answer in step.answers]
+        elif step.kind is Kind.CHECKLIST:
+            options = [tuple(item.value for item in step.items)]
+        elif step.kind is Kind.TEXT:
+            options = ["Some words"]
+        else:
+            options = ["12:00"]
+        stack.extend([*answers, (step.id, option)] for option in options)
+    return walks
+
+
+@pytest.mark.parametrize("flow_file", FLOW_FILES)
+def test_every_path_ends_in_an_outcome_and_every_outcome_is_on_a_path(flow_file: Path) -> None:
+    flow = parse(load(flow_file))
+    walks = every_walk(flow)
+    assert {outcome.id for _, outcome in walks} == set(flow.outcomes)
+
+
+@pytest.mark.parametrize("flow_file", FLOW_FILES)
+def test_the_safety_rules_hold_on_every_path(flow_file: Path) -> None:
+    """The validator's dataflow, checked the slow way: by enumerating every path of the flow."""
+    flow = parse(load(flow_file))
+    walks = every_walk(flow)
+    required = {Tag.CRIME, Tag.RISK_TO_LIFE, Tag.SERIOUS_HARM} | (
+        {Tag.CHECKS} if flow.requires_checks else set()
+    )
+    for answers, outcome in walks:
+        questions = [flow.questions[question_id] for question_id, _ in answers]
+        # 1. Every path to a no-police outcome asks the crime, risk and harm (and checks) questions.
+        if outcome.no_police:
+            assert required <= set().union(*(q.tags for q in questions)), (answers, outcome.id)
+        # 2. An answer asserting crime, risk to life or serious harm only leads to police attending.
+        for question, (_, value) in zip(questions, answers, strict=True):
+            chosen = question.answer(value) if isinstance(value, str) else None
+            if chosen is not None and chosen.tags & set(ANSWER_TAGS):
+                assert outcome.police_attend, (answers, outcome.id)
+    # 3. From every risk-to-life question some answer leads to DEPLOY.
+    for question in flow.questions.values():
+        if Tag.RISK_TO_LIFE in question.tags:
+            categories = {o.category for answers, o in walks if any(q == question.id for q, _ in answers)}
+            assert Category.DEPLOY in categories, question.id
