@@ -31,6 +31,20 @@ class PolicyVersionQuerySet(models.QuerySet):  # type: ignore[type-arg]
     def published(self) -> PolicyVersionQuerySet:
         return self.filter(status=PolicyVersion.Status.PUBLISHED)
 
+    def update(self, **kwargs: Any) -> int:
+        """Bulk updates get the same guard as save(): published and retired rows keep their content,
+        and change status only from published to retired (the trigger does this on PostgreSQL)."""
+        frozen = self.filter(status__in=[PolicyVersion.Status.PUBLISHED, PolicyVersion.Status.RETIRED])
+        content = {f.removesuffix("_id") for f in CONTENT_FIELDS} | set(CONTENT_FIELDS)
+        touches_content = bool(content & set(kwargs))
+        bad_status = "status" in kwargs and (
+            kwargs["status"] != PolicyVersion.Status.RETIRED
+            or frozen.filter(status=PolicyVersion.Status.RETIRED).exists()
+        )
+        if (touches_content or bad_status) and frozen.exists():
+            raise ValidationError("A published or retired version cannot be changed.")
+        return super().update(**kwargs)
+
 
 # Fields that never change once a version leaves DRAFT (the document and what describes it).
 CONTENT_FIELDS = ("element_id", "number", "document", "content_hash", "change_summary", "created_by_id")
@@ -72,6 +86,11 @@ class PolicyVersion(models.Model):
     approved_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     retired_at = models.DateTimeField(null=True, blank=True)
+    # Set when an approved version is scheduled to publish at `effective_from` (a future time): the
+    # person who asked, recorded as the actor when policy_versions_publish_due() publishes it.
+    scheduled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     objects = PolicyVersionQuerySet.as_manager()
 
@@ -117,9 +136,25 @@ class PolicyVersion(models.Model):
     def is_frozen(self) -> bool:
         return self.status in {self.Status.PUBLISHED, self.Status.RETIRED}
 
+    @property
+    def is_in_progress(self) -> bool:
+        """Draft, submitted or approved: not yet live, seen only by policy owners."""
+        return self.status in {self.Status.DRAFT, self.Status.SUBMITTED, self.Status.APPROVED}
+
+    @property
+    def is_scheduled(self) -> bool:
+        """Approved and waiting for its effective time to be published."""
+        return self.status == self.Status.APPROVED and self.effective_from is not None
+
 
 class PolicyScenario(models.Model):
-    """A named regression case: answers by question id and the outcome they must reach."""
+    """A named regression case: answers by question id and the outcome they must reach.
+
+    A scenario applies to the element's versions numbered `first_version` to `last_version`
+    (open-ended when blank). A policy change that deliberately changes a case ends the old
+    scenario at the version before and adds one from the new version, so every version keeps
+    passing the scenarios that apply to it.
+    """
 
     element = models.ForeignKey(Element, models.PROTECT, related_name="scenarios")
     name = models.CharField(max_length=120)
@@ -129,13 +164,25 @@ class PolicyScenario(models.Model):
     expected_category = models.CharField(max_length=20)
     expected_agency = models.CharField(max_length=50, blank=True)
     expected_outcome = models.CharField(max_length=64, blank=True)
+    first_version = models.PositiveIntegerField(default=1)
+    last_version = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["element__order", "name"]
-        constraints = [models.UniqueConstraint(fields=["element", "name"], name="policyscenario_unique_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["element", "name"], name="policyscenario_unique_name"),
+            models.CheckConstraint(
+                condition=Q(last_version__isnull=True) | Q(last_version__gte=F("first_version")),
+                name="policyscenario_versions_in_order",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.element.slug}: {self.name}"
+
+    def applies_to(self, number: int) -> bool:
+        """True when this scenario is run against version `number` of its element."""
+        return self.first_version <= number and (self.last_version is None or number <= self.last_version)
 
 
 class AgencyQuerySet(models.QuerySet):  # type: ignore[type-arg]

@@ -1,0 +1,511 @@
+"""Reads of policy versions, scenarios and the agency directory (services.py does every write)."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404
+from django.utils import timezone
+
+from policies import flow as engine
+from policies.models import Agency, Element, PolicyScenario, PolicyVersion
+from rcrp.accounts.models import User
+
+MANAGE_POLICIES = "accounts.manage_policies"
+READER_STATUSES = (PolicyVersion.Status.PUBLISHED, PolicyVersion.Status.RETIRED)
+
+# --- Live versions ---------------------------------------------------------------------------------
+
+
+def policy_version_get_live(*, element: Element) -> PolicyVersion | None:
+    """The element's published version, or None; publishes a scheduled version first if it is due.
+
+    Every reader of "the live policy" (the toolkit, the library) comes through here, so a version
+    scheduled for 07:00 is live for the first call after 07:00 even if `publish_due_policies` has
+    not run yet. The check costs one small indexed query.
+    """
+    from policies.services import policy_versions_publish_due
+
+    now = timezone.now()
+    if PolicyVersion.objects.filter(
+        element=element, status=PolicyVersion.Status.APPROVED, effective_from__lte=now
+    ).exists():
+        policy_versions_publish_due(now=now, element=element)
+    return (
+        PolicyVersion.objects.select_related("element")
+        .filter(element=element, status=PolicyVersion.Status.PUBLISHED)
+        .first()
+    )
+
+
+# --- Parsed flows, cached by content hash ---------------------------------------------------------
+
+_FLOW_CACHE_SIZE = 64
+_flow_cache: OrderedDict[str, engine.Flow] = OrderedDict()
+_flow_cache_lock = threading.Lock()
+
+
+def flow_for_version(version: PolicyVersion) -> engine.Flow:
+    """The parsed Flow of a version, cached in this process by content hash (bounded, LRU).
+
+    The hash names the content exactly, so a cached Flow can never be stale: an edited draft has a
+    new hash. Raises engine.FlowDefinitionError when the document cannot be read (a broken draft).
+    """
+    return flow_for_hash(
+        version.content_hash or engine.content_hash(version.document), lambda: version.document
+    )
+
+
+def flow_for_hash(content_hash: str, load_document: Callable[[], Any]) -> engine.Flow:
+    """The parsed Flow with this content hash; `load_document()` is called only on a cache miss.
+
+    Callers that know a version's hash without having loaded its document (the toolkit's call
+    pages) read the document only the first time a process meets that hash.
+    """
+    with _flow_cache_lock:
+        cached = _flow_cache.get(content_hash)
+        if cached is not None:
+            _flow_cache.move_to_end(content_hash)
+            return cached
+    parsed = engine.parse(load_document())
+    with _flow_cache_lock:
+        _flow_cache[content_hash] = parsed
+        _flow_cache.move_to_end(content_hash)
+        while len(_flow_cache) > _FLOW_CACHE_SIZE:
+            _flow_cache.popitem(last=False)
+    return parsed
+
+
+def flow_cache_clear() -> None:
+    """Empty the parsed-flow cache (tests)."""
+    with _flow_cache_lock:
+        _flow_cache.clear()
+
+
+# --- Agencies ----------------------------------------------------------------------------------------
+
+
+def agency_get_by_key(*, key: str, on: date | None = None) -> Agency | None:
+    """The agency with this key if it is in force on `on` (today by default), else None."""
+    return Agency.objects.in_force(on).filter(key=key).first()
+
+
+def agency_keys() -> set[str]:
+    """Every key in the directory, in force or not: what a flow may name (validation)."""
+    return set(Agency.objects.values_list("key", flat=True))
+
+
+def agency_list() -> list[Agency]:
+    """The whole directory, by name (one query)."""
+    return list(Agency.objects.order_by("name"))
+
+
+def agency_get(*, key: str) -> Agency:
+    """One agency by key, or 404."""
+    try:
+        return Agency.objects.get(key=key)
+    except Agency.DoesNotExist:
+        raise Http404("No such agency") from None
+
+
+def agency_history(*, agency: Agency) -> list[Any]:
+    """Every recorded state of the agency, newest first, with who made each change."""
+    return list(agency.history.select_related("history_user").order_by("-history_date", "-history_id"))
+
+
+# --- Elements and versions for pages ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LibraryEntry:
+    element: Element
+    live: PolicyVersion | None
+    in_progress: list[PolicyVersion]
+
+
+def element_list_for_library(*, user: User) -> list[LibraryEntry]:
+    """Each element with its published version (and, for policy owners, versions in progress).
+
+    Two queries whatever the number of elements and versions.
+    """
+    owner = user.has_perm(MANAGE_POLICIES)
+    wanted = [PolicyVersion.Status.PUBLISHED]
+    if owner:
+        wanted += [PolicyVersion.Status.DRAFT, PolicyVersion.Status.SUBMITTED, PolicyVersion.Status.APPROVED]
+    versions = PolicyVersion.objects.filter(status__in=wanted).order_by("-number")
+    entries = []
+    for element in Element.objects.prefetch_related(Prefetch("versions", queryset=versions)):
+        found = list(element.versions.all())
+        live = next((v for v in found if v.status == PolicyVersion.Status.PUBLISHED), None)
+        entries.append(LibraryEntry(element, live, [v for v in found if v.is_in_progress]))
+    return entries
+
+
+def element_get(*, slug: str) -> Element:
+    """An element by slug, or 404."""
+    try:
+        return Element.objects.get(slug=slug)
+    except Element.DoesNotExist:
+        raise Http404("No such element") from None
+
+
+def policy_version_get_for_user(*, user: User, element_slug: str, number: int) -> PolicyVersion:
+    """A version by element and number. Versions not yet published are policy owners' only: 404 else."""
+    version = (
+        PolicyVersion.objects.select_related("element", "created_by", "approved_by")
+        .filter(element__slug=element_slug, number=number)
+        .first()
+    )
+    if version is None or (version.is_in_progress and not user.has_perm(MANAGE_POLICIES)):
+        raise Http404("No such version")
+    return version
+
+
+def policy_version_list_for_user(*, user: User, element: Element) -> list[PolicyVersion]:
+    """The element's versions a user may see, newest first (one query)."""
+    versions = PolicyVersion.objects.select_related("element", "created_by", "approved_by").filter(
+        element=element
+    )
+    if not user.has_perm(MANAGE_POLICIES):
+        versions = versions.filter(status__in=READER_STATUSES)
+    return list(versions.order_by("-number"))
+
+
+def policy_version_author_ids(version: PolicyVersion) -> set[int]:
+    """Who wrote the version (four-eyes): its creator and everyone who saved an edit of it."""
+    from rcrp.accounts.models import AuditEvent
+
+    editors = AuditEvent.objects.filter(
+        action="policies.version.edited", target_type="policies.policyversion", target_id=str(version.pk)
+    ).values_list("actor_id", flat=True)
+    return {version.created_by_id, *(e for e in editors if e is not None)}
+
+
+def audit_events_for_version(*, version: PolicyVersion) -> list[Any]:
+    """The audit trail of one version, oldest first: who created, edited, approved and published it."""
+    from rcrp.accounts.models import AuditEvent
+
+    return list(
+        AuditEvent.objects.select_related("actor")
+        .filter(target_type="policies.policyversion", target_id=str(version.pk))
+        .order_by("occurred_at", "id")
+    )
+
+
+# --- Validation and scenarios ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    """One scenario run on one version."""
+
+    scenario: PolicyScenario
+    passed: bool
+    outcome_id: str = ""
+    category: str = ""
+    agency: str = ""
+    message: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.scenario.name}: {self.message}" if self.message else self.scenario.name
+
+
+@dataclass
+class VersionCheck:
+    """Everything that stands between a version and publication: flow problems, failing scenarios."""
+
+    version: PolicyVersion
+    problems: list[engine.Problem] = field(default_factory=list)
+    results: list[ScenarioResult] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[ScenarioResult]:
+        return [r for r in self.results if not r.passed]
+
+    @property
+    def passed(self) -> list[ScenarioResult]:
+        return [r for r in self.results if r.passed]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and not self.failed
+
+    def messages(self) -> list[str]:
+        """One plain line per problem and per failing scenario, for an error summary."""
+        lines = [f"{p.node}: {p.message}" if p.node else p.message for p in self.problems]
+        lines += [f"Scenario '{r.scenario.name}' fails: {r.message}" for r in self.failed]
+        return lines
+
+
+def scenario_run(scenario: PolicyScenario, flow: engine.Flow) -> ScenarioResult:
+    """Walk a scenario's answers through a flow and compare the outcome with what it expects.
+
+    An empty expected agency means "no agency"; an empty expected outcome id is not checked.
+    """
+    try:
+        _path, outcome = engine.run_scenario(flow, scenario.answers)
+    except (engine.ScenarioError, engine.InvalidAnswer, engine.FlowDefinitionError) as error:
+        return ScenarioResult(scenario, passed=False, message=str(error))
+    wrong = []
+    if outcome.category != scenario.expected_category:
+        wrong.append(f"category {outcome.category}, expected {scenario.expected_category}")
+    if outcome.agency != scenario.expected_agency:
+        wrong.append(f"agency {outcome.agency or 'none'}, expected {scenario.expected_agency or 'none'}")
+    if scenario.expected_outcome and outcome.id != scenario.expected_outcome:
+        wrong.append(f"outcome {outcome.id}, expected {scenario.expected_outcome}")
+    return ScenarioResult(
+        scenario,
+        passed=not wrong,
+        outcome_id=outcome.id,
+        category=str(outcome.category),
+        agency=outcome.agency,
+        message=(f"reaches {outcome.id} ({'; '.join(wrong)})" if wrong else ""),
+    )
+
+
+def scenarios_for_version(
+    version: PolicyVersion, scenarios: Iterable[PolicyScenario] | None = None
+) -> list[PolicyScenario]:
+    """The element's scenarios that apply to this version's number."""
+    if scenarios is None:
+        scenarios = PolicyScenario.objects.filter(element_id=version.element_id)
+    return [s for s in scenarios if s.element_id == version.element_id and s.applies_to(version.number)]
+
+
+def policy_version_check(
+    version: PolicyVersion,
+    *,
+    keys: set[str] | None = None,
+    scenarios: Iterable[PolicyScenario] | None = None,
+) -> VersionCheck:
+    """Validate a version's document (agency keys included) and run the scenarios that apply to it.
+
+    Scenarios are only run on a document that validates. Pass `keys` and `scenarios` to check many
+    versions without querying again for each.
+    """
+    result = VersionCheck(version)
+    if keys is None:
+        keys = agency_keys()
+    result.problems = engine.check(version.document, agency_keys=keys)
+    if result.problems:
+        return result
+    flow = flow_for_version(version)
+    result.results = [scenario_run(s, flow) for s in scenarios_for_version(version, scenarios)]
+    return result
+
+
+def scenario_list_for_element(*, element: Element) -> list[PolicyScenario]:
+    """The element's scenarios, by name (one query)."""
+    return list(PolicyScenario.objects.filter(element=element).order_by("name"))
+
+
+def scenario_get(*, element: Element, pk: int) -> PolicyScenario:
+    try:
+        return PolicyScenario.objects.get(element=element, pk=pk)
+    except PolicyScenario.DoesNotExist:
+        raise Http404("No such scenario") from None
+
+
+def scenario_counts() -> dict[int, int]:
+    """Number of scenarios per element id (one query)."""
+    return dict(
+        Element.objects.annotate(n=Count("scenarios")).values_list("id", "n")  # type: ignore[arg-type]
+    )
+
+
+def policy_versions_for_checking() -> list[PolicyVersion]:
+    """Every stored version, by element and number (check_policies)."""
+    return list(PolicyVersion.objects.select_related("element").order_by("element__order", "number"))
+
+
+def policy_versions_due(*, now: datetime, element: Element | None = None) -> list[PolicyVersion]:
+    """Approved versions whose effective time has come, oldest first."""
+    due = PolicyVersion.objects.select_related("element", "scheduled_by").filter(
+        status=PolicyVersion.Status.APPROVED, effective_from__lte=now
+    )
+    if element is not None:
+        due = due.filter(element=element)
+    return list(due.order_by("effective_from", "id"))
+
+
+def agencies_used_but_not_in_force(version: PolicyVersion, *, on: date | None = None) -> list[str]:
+    """Agency keys this version's outcomes name that are not in force on `on` (today by default)."""
+    flow = flow_for_version(version)
+    used = {o.agency for o in flow.outcomes.values() if o.agency}
+    in_force = set(Agency.objects.in_force(on).filter(key__in=used).values_list("key", flat=True))
+    return sorted(used - in_force)
+
+
+def versions_q_for_user(user: User) -> Q:
+    """The filter on PolicyVersion that a user may see."""
+    if user.has_perm(MANAGE_POLICIES):
+        return Q()
+    return Q(status__in=READER_STATUSES)
+
+
+# --- The readable document, the flowchart and the diff ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DocumentAnswer:
+    value: str
+    label: str
+    hint: str
+    note: str
+    tags: list[str]
+    target: str
+    target_title: str
+
+
+@dataclass(frozen=True)
+class DocumentQuestion:
+    question: engine.Question
+    answers: list[DocumentAnswer]
+    reference: engine.Reference | None
+    tags: list[str]
+
+
+@dataclass(frozen=True)
+class DocumentOutcome:
+    outcome: engine.Outcome
+    agency: Agency | None
+    script: str
+    record: str
+    call_back_if: str
+    css: str
+
+
+@dataclass(frozen=True)
+class VersionDocument:
+    """A version's flow laid out for reading and printing: scripts filled with the agencies' details."""
+
+    flow: engine.Flow
+    questions: list[DocumentQuestion]
+    outcomes: list[DocumentOutcome]
+    outline: list[str]
+
+
+def _node_title(flow: engine.Flow, node_id: str) -> str:
+    node = flow.get(node_id)
+    if node is None:
+        return f"{node_id or 'nothing'} (missing)"
+    if isinstance(node, engine.Question):
+        return node.text
+    return f"{node.label}: {node.title}"
+
+
+def version_document(version: PolicyVersion) -> VersionDocument:
+    """The document of a version for people to read (one query for the agencies it names).
+
+    Scripts, records and "call back if" texts are filled with each agency's name and contact from
+    the directory; the incident reference stays a placeholder.
+    """
+    flow = flow_for_version(version)
+    keys = {o.agency for o in flow.outcomes.values() if o.agency}
+    agencies = {agency.key: agency for agency in Agency.objects.filter(key__in=keys)}
+    questions = []
+    for question in flow.questions.values():
+        answers = [
+            DocumentAnswer(
+                value=a.value,
+                label=a.label,
+                hint=a.hint,
+                note=a.note,
+                tags=sorted(a.tags),
+                target=a.next,
+                target_title=_node_title(flow, a.next),
+            )
+            for a in question.answers
+        ]
+        if not question.kind.has_answers:
+            answers = [
+                DocumentAnswer("", "Then", "", "", [], question.next, _node_title(flow, question.next))
+            ]
+        questions.append(
+            DocumentQuestion(
+                question=question,
+                answers=answers,
+                reference=flow.references.get(question.reference),
+                tags=sorted(question.tags),
+            )
+        )
+    outcomes = []
+    for outcome in flow.outcomes.values():
+        agency = agencies.get(outcome.agency)
+        context = {
+            "agency_name": agency.name if agency else "",
+            "agency_contact": agency.contact if agency else "",
+            "element": version.element.slug,
+            "version": str(version.number),
+        }
+        outcomes.append(
+            DocumentOutcome(
+                outcome=outcome,
+                agency=agency,
+                script=engine.render(outcome.script, context),
+                record=engine.render(outcome.record, context),
+                call_back_if=engine.render(outcome.call_back_if, context),
+                css=str(outcome.category).lower(),
+            )
+        )
+    return VersionDocument(flow=flow, questions=questions, outcomes=outcomes, outline=engine.outline(flow))
+
+
+_chart_cache: OrderedDict[tuple[str, str], Any] = OrderedDict()
+
+
+def flowchart_for_version(version: PolicyVersion) -> Any:
+    """The server-drawn SVG flowchart of a version (policies.flowchart), cached by content hash."""
+    from policies.flowchart import render_svg
+
+    key = (version.content_hash, f"{version.element.slug} v{version.number}")
+    with _flow_cache_lock:
+        if key in _chart_cache:
+            _chart_cache.move_to_end(key)
+            return _chart_cache[key]
+    flow = flow_for_version(version)
+    chart = render_svg(
+        flow,
+        title=f"Flowchart of {version.element.title}, version {version.number}",
+        description=(
+            f"{len(flow.questions)} questions and {len(flow.outcomes)} outcomes, starting at {flow.start}. "
+            "The text outline below the chart gives the same information."
+        ),
+    )
+    with _flow_cache_lock:
+        _chart_cache[key] = chart
+        while len(_chart_cache) > _FLOW_CACHE_SIZE:
+            _chart_cache.popitem(last=False)
+    return chart
+
+
+@dataclass(frozen=True)
+class DiffGroup:
+    node: str
+    what: str  # "question", "outcome" or "flow"
+    title: str
+    changes: list[engine.Change]
+
+
+def policy_version_diff(old: PolicyVersion, new: PolicyVersion) -> list[DiffGroup]:
+    """The differences from `old` to `new` in words, grouped by question or outcome."""
+    old_flow, new_flow = flow_for_version(old), flow_for_version(new)
+    groups: dict[str, DiffGroup] = {}
+    for change in engine.diff(old_flow, new_flow):
+        if change.node not in groups:
+            node = new_flow.get(change.node) or old_flow.get(change.node) if change.node else None
+            what = "flow" if node is None else "question" if isinstance(node, engine.Question) else "outcome"
+            title = (
+                "The flow as a whole"
+                if node is None
+                else _node_title(new_flow if change.node in new_flow else old_flow, change.node)
+            )
+            groups[change.node] = DiffGroup(change.node, what, title, [])
+        groups[change.node].changes.append(change)
+    return list(groups.values())

@@ -1,0 +1,1 @@
+"""Policy pages: reading (every signed-in user), the version journey and the directory (policy owners)."""
