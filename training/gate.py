@@ -2,7 +2,12 @@
 
 The toolkit asks `call_gate_check(user=...)` before starting a call. The mode comes from the
 TRAINING_GATE_MODE setting: "off" (never asks), "warn" (a banner; the call may start) or "block"
-(the call may not start). The deploy override is never gated: the toolkit does not ask for it.
+(the call may not start). The deploy override is never gated: the toolkit does not ask for it,
+and the only thing a GateResult can refuse is starting a call (`may_start_call`).
+
+A user is ready when they have completed the current course version and acknowledged every
+published policy version that requires acknowledgement. Each reason is a plain sentence; `links`
+holds, position for position, where the user can act on it ("" when there is nowhere to go).
 """
 
 from __future__ import annotations
@@ -10,8 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import Exists, OuterRef
+from django.urls import reverse
 
+from policies.models import PolicyVersion
 from rcrp.accounts.models import User
+from training.models import Completion, Course, PolicyAcknowledgement, StaffMember
 
 MODES = ("off", "warn", "block")
 
@@ -20,6 +29,7 @@ MODES = ("off", "warn", "block")
 class GateResult:
     mode: str
     reasons: tuple[str, ...] = ()
+    links: tuple[str, ...] = ()  # one per reason: a URL where the user can act on it, or ""
 
     @property
     def ready(self) -> bool:
@@ -34,20 +44,75 @@ class GateResult:
     def show_warning(self) -> bool:
         return bool(self.reasons) and self.mode in {"warn", "block"}
 
+    @property
+    def reasons_with_links(self) -> list[tuple[str, str]]:
+        links = self.links + ("",) * (len(self.reasons) - len(self.links))
+        return list(zip(self.reasons, links, strict=False))
+
 
 def gate_mode() -> str:
     mode = getattr(settings, "TRAINING_GATE_MODE", "warn")
     return mode if mode in MODES else "warn"
 
 
+class Reason(str):
+    """A reason (a plain sentence) that may carry a link where the user can act on it."""
+
+    link: str = ""
+
+    def __new__(cls, text: str, link: str = "") -> Reason:
+        reason = super().__new__(cls, text)
+        reason.link = link
+        return reason
+
+
 def call_gate_check(*, user: User) -> GateResult:
-    """What stands between this user and taking RCRP calls (empty reasons: nothing)."""
+    """What stands between this user and taking RCRP calls (empty reasons: nothing). 3 queries."""
     mode = gate_mode()
     if mode == "off":
         return GateResult(mode=mode)
-    return GateResult(mode=mode, reasons=tuple(_reasons(user)))
+    found = _reasons(user)
+    return GateResult(
+        mode=mode,
+        reasons=tuple(str(reason) for reason in found),
+        links=tuple(getattr(reason, "link", "") for reason in found),
+    )
 
 
 def _reasons(user: User) -> list[str]:
-    # Filled in by the Training issue: course completion and policy acknowledgements.
-    return []
+    """Each thing the user still has to do, in order: the course first, then each policy change."""
+    found: list[str] = []
+    course = Course.objects.current()
+    if course is not None:
+        staff = (
+            StaffMember.objects.filter(user_id=user.pk)
+            .annotate(done=Exists(Completion.objects.filter(staff=OuterRef("pk"), course=course)))
+            .values("done")
+            .first()
+        )
+        if staff is None:
+            found.append(
+                Reason(
+                    f"Your account is not linked to the training roster, so your {course.title} "
+                    f"(version {course.version}) is not recorded. Ask a trainer to link it."
+                )
+            )
+        elif not staff["done"]:
+            found.append(Reason(f"You have not completed the {course.title} (version {course.version})."))
+
+    pending = (
+        PolicyVersion.objects.published()
+        .filter(acknowledgement_required=True)
+        .exclude(Exists(PolicyAcknowledgement.objects.filter(policy_version=OuterRef("pk"), user_id=user.pk)))
+        .select_related("element")
+        .order_by("element__order", "number")
+    )
+    acknowledge = reverse("training:acknowledge")
+    for version in pending:
+        found.append(
+            Reason(
+                f"Acknowledge the change to {version.element.title} v{version.number} before your next call.",
+                f"{acknowledge}#version-{version.pk}",
+            )
+        )
+    return found

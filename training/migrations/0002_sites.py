@@ -4,13 +4,12 @@ from typing import Any
 
 from django.db import migrations
 
-SITES = [("lambeth", "Lambeth"), ("hendon", "Hendon"), ("bow", "Bow")]
+from rcrp.accounts.reference import ensure_rows
+from training.reference import SITES
 
 
 def create_sites(apps: Any, schema_editor: Any) -> None:
-    Site = apps.get_model("training", "Site")
-    for slug, name in SITES:
-        Site.objects.update_or_create(slug=slug, defaults={"name": name})
+    ensure_rows(apps, "training.Site", "slug", SITES)
 
 
 class Migration(migrations.Migration):

@@ -1,0 +1,169 @@
+"""The readiness report: counts aggregated in the database, arithmetic in training.readiness.
+
+A fixed number of queries whatever the size of the roster: the current course, three grouped
+counts (by site, role, site and team), completions per day, and the free places in upcoming
+sessions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from training import conf, readiness
+from training.models import Booking, Completion, Course, Site, StaffMember, TrainingSession
+from training.readiness import BarChart, Breakdown, Projection, SitePlan
+from training.selectors.roster import NO_TEAM
+
+
+@dataclass(frozen=True)
+class TeamRow:
+    site: str
+    site_slug: str
+    team: str
+    team_param: str
+    untrained: int
+    booked: int
+    not_booked: int
+
+
+@dataclass(frozen=True)
+class ReadinessReport:
+    course: Course | None
+    today: date
+    overall: Breakdown
+    by_site: list[Breakdown]
+    by_role: list[Breakdown]
+    teams: list[TeamRow]
+    weekly: list[tuple[date, int]]
+    chart: BarChart
+    projection: Projection
+    site_plans: list[SitePlan]
+    session_capacity: int
+
+    @property
+    def site_rows(self) -> list[tuple[Breakdown, SitePlan]]:
+        return list(zip(self.by_site, self.site_plans, strict=True))
+
+    @property
+    def everyone_trained(self) -> bool:
+        return self.overall.total > 0 and self.overall.untrained == 0
+
+
+def _grouped(staff: QuerySet[StaffMember], course: Course | None, *fields: str) -> list[dict]:  # type: ignore[type-arg]
+    if course is None:
+        return list(staff.values(*fields).annotate(total=Count("pk")).order_by(*fields))
+    trained = Exists(Completion.objects.filter(staff=OuterRef("pk"), course=course))
+    booked = Exists(
+        Booking.objects.filter(staff=OuterRef("pk"), status=Booking.Status.BOOKED, session__course=course)
+    )
+    return list(
+        staff.values(*fields)
+        .annotate(
+            total=Count("pk"),
+            trained=Count("pk", filter=Q(trained)),
+            booked=Count("pk", filter=Q(booked) & ~Q(trained)),
+        )
+        .order_by(*fields)
+    )
+
+
+def readiness_get(
+    *, today: date, now: datetime, go_live: date | None = None, capacity: int | None = None
+) -> ReadinessReport:
+    """Who is trained, booked and not booked (overall, by site, role, site and team), the weekly
+    completions, the projection to go-live and the sessions each site still needs."""
+    course = Course.objects.current()
+    go_live = go_live or conf.go_live_date()
+    capacity = capacity or conf.weekly_capacity()
+    session_capacity = conf.session_capacity()
+    active = StaffMember.objects.filter(active=True)
+
+    def breakdown(row: dict, label: str, key: str = "") -> Breakdown:  # type: ignore[type-arg]
+        return Breakdown(
+            label=label,
+            key=key,
+            total=row["total"],
+            trained=row.get("trained", 0),
+            booked=row.get("booked", 0),
+        )
+
+    sites = {s.pk: s for s in Site.objects.all()}
+    site_rows = {r["site"]: r for r in _grouped(active, course, "site")}
+    by_site = [
+        breakdown(site_rows.get(pk, {"total": 0}), site.name, site.slug)
+        for pk, site in sorted(sites.items(), key=lambda item: item[1].name)
+    ]
+    by_role = [breakdown(r, r["role"]) for r in _grouped(active, course, "role")]
+    teams = []
+    for r in _grouped(active, course, "site", "team"):
+        b = breakdown(r, r["team"])
+        if not b.untrained:
+            continue
+        site = sites[r["site"]]
+        teams.append(
+            TeamRow(
+                site=site.name,
+                site_slug=site.slug,
+                team=r["team"] or "No team",
+                team_param=r["team"] or NO_TEAM,
+                untrained=b.untrained,
+                booked=b.booked,
+                not_booked=b.not_booked,
+            )
+        )
+    teams.sort(key=lambda t: (t.site, t.team))
+    overall = readiness.total_of(by_site)
+
+    per_day: dict[date, int] = {}
+    if course is not None:
+        per_day = dict(
+            Completion.objects.filter(course=course)
+            .values_list("completed_on")
+            .annotate(n=Count("pk"))
+            .order_by()
+            .values_list("completed_on", "n")
+        )
+    # at least eight weeks on the chart, at most sixteen
+    first = min(per_day, default=today)
+    weekly = readiness.weekly_series(per_day, until=today, since=min(first, today - timedelta(weeks=7)))[-16:]
+    chart = readiness.bar_chart([(f"{week:%d %b}", n) for week, n in weekly], target=capacity)
+    projection = readiness.project(
+        remaining=overall.untrained, weekly_counts=per_day, today=today, go_live=go_live, capacity=capacity
+    )
+
+    free: dict[int, int] = dict.fromkeys(sites, 0)
+    if course is not None:
+        upcoming = (
+            TrainingSession.objects.filter(course=course, starts_at__gte=now)
+            .annotate(taken=Count("bookings", filter=~Q(bookings__status=Booking.Status.CANCELLED)))
+            .values_list("site_id", "capacity", "taken")
+        )
+        for site_id, places, taken in upcoming:
+            free[site_id] = free.get(site_id, 0) + max(places - taken, 0)
+    slug_to_pk = {s.slug: pk for pk, s in sites.items()}
+    site_plans = [
+        SitePlan(
+            label=b.label,
+            not_booked=b.not_booked,
+            free_places=free.get(slug_to_pk[b.key], 0),
+            session_capacity=session_capacity,
+            days_left=projection.days_left,
+        )
+        for b in by_site
+    ]
+    return ReadinessReport(
+        course=course,
+        today=today,
+        overall=overall,
+        by_site=by_site,
+        by_role=by_role,
+        teams=teams,
+        weekly=weekly,
+        chart=chart,
+        projection=projection,
+        site_plans=site_plans,
+        session_capacity=session_capacity,
+    )

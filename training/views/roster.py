@@ -1,0 +1,136 @@
+"""The roster: the filtered staff list, the CSV import, one person's record, leavers, booking."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from rcrp.accounts.http import AuthenticatedHttpRequest
+from training import selectors, services
+from training.csv_import import RosterFileError
+from training.forms import RebookForm, RosterFilterForm, StaffImportForm
+from training.models import Course, StaffMember
+from training.views._common import MANAGE_TRAINING, paginate, post_data
+
+SUMMARY_LIMIT = 50  # bad rows listed in the error summary; the full list follows the form
+
+
+@login_required
+@permission_required(MANAGE_TRAINING, raise_exception=True)
+@require_safe
+def roster(request: AuthenticatedHttpRequest) -> HttpResponse:
+    options = selectors.roster_filter_options()
+    form = RosterFilterForm(
+        request.GET or None, sites=options.sites, roles=options.roles, teams=options.teams
+    )
+    filters = form.filters() if request.GET else {"active": "active"}
+    course = Course.objects.current()
+    page, query = paginate(request, selectors.staff_list_for_roster(course=course, **filters))
+    return render(
+        request,
+        "training/roster.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query,
+            "course": course,
+            "filtered": any(v for k, v in filters.items() if k != "active")
+            or filters.get("active") != "active",
+        },
+    )
+
+
+@login_required
+@permission_required(MANAGE_TRAINING, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def staff_import(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = StaffImportForm(*post_data(request, files=True))
+    problems = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            result = services.staff_import(
+                data=upload.read(),
+                actor=request.user,
+                partial=form.cleaned_data["partial"],
+                deactivate_missing=form.cleaned_data["deactivate_missing"],
+                filename=upload.name or "",
+            )
+        except RosterFileError as error:
+            form.add_error("file", str(error))
+        else:
+            problems = result.problems
+            if result.applied:
+                text = f"Roster imported: {result.summary}."
+                if problems:
+                    text += (
+                        f" {len(problems)} bad row{'s were' if len(problems) != 1 else ' was'} not imported."
+                    )
+                messages.success(request, text)
+                if not problems:
+                    return redirect("training:roster")
+            else:
+                for problem in problems[:SUMMARY_LIMIT]:
+                    form.add_error("file", f"Line {problem.line}: {problem.reason}")
+                if len(problems) > SUMMARY_LIMIT:
+                    form.add_error(
+                        "file",
+                        f"And {len(problems) - SUMMARY_LIMIT} more bad rows: all are listed below the form",
+                    )
+    status = 400 if form.errors else 200
+    return render(
+        request,
+        "training/staff_import.html",
+        {"form": form, "problems": problems, "imported": bool(problems) and not form.errors},
+        status=status,
+    )
+
+
+@login_required
+@permission_required(MANAGE_TRAINING, raise_exception=True)
+@require_safe
+def staff_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    detail = selectors.staff_get_detail(pk=pk, course=Course.objects.current())
+    return render(request, "training/staff_detail.html", {"detail": detail, "staff": detail.staff})
+
+
+@login_required
+@permission_required(MANAGE_TRAINING, raise_exception=True)
+@require_POST
+def staff_set_active(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    staff = get_object_or_404(StaffMember, pk=pk)
+    active = request.POST.get("active") == "1"
+    services.staff_set_active(staff=staff, active=active, actor=request.user)
+    messages.success(
+        request, f"{staff.full_name} is {'active again' if active else 'deactivated (a leaver)'}."
+    )
+    return redirect("training:staff-detail", pk=pk)
+
+
+@login_required
+@permission_required(MANAGE_TRAINING, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def staff_book(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    staff = get_object_or_404(StaffMember.objects.select_related("site"), pk=pk)
+    course = Course.objects.current()
+    sessions = selectors.session_list_for_staff(staff=staff, course=course, now=timezone.now())
+    form = RebookForm(*post_data(request), sessions=sessions)
+    if request.method == "POST" and form.is_valid():
+        try:
+            booking = services.booking_create(session=form.chosen(), staff=staff, actor=request.user)
+        except ValidationError as error:
+            form.add_error("session", error.messages[0])
+        else:
+            messages.success(request, f"{staff.full_name} is booked on {booking.session}.")
+            return redirect("training:staff-detail", pk=pk)
+    return render(
+        request,
+        "training/staff_book.html",
+        {"form": form, "staff": staff, "sessions": sessions},
+        status=400 if form.errors else 200,
+    )
