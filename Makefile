@@ -30,7 +30,7 @@ run: .venv/.installed static/vendor/.built ## Serve the demo on http://127.0.0.1
 	DEBUG=1 $(PY) manage.py migrate --verbosity 0
 	DEBUG=1 $(PY) manage.py seed_demo
 	@echo "Serving on http://127.0.0.1:8000 (Ctrl+C to stop)"
-	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+	DEBUG=1 GO_LIVE_DATE=$${GO_LIVE_DATE:-$$(date -d '+6 weeks' +%F)} $(PY) manage.py runserver 127.0.0.1:8000
 
 test: lint check-migrations test-sqlite test-postgres ## Run the whole suite (SQLite; PostgreSQL and Chromium when present)
 

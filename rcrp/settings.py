@@ -105,7 +105,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "rcrp.accounts.backends.RoleBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -204,3 +204,12 @@ SERVICE_NAME = "RCRP Toolkit"
 PHASE = env_str("PHASE", "Beta")
 # Training gate before a handler's call: off, warn (banner) or block (refuse; never the deploy override).
 TRAINING_GATE_MODE = env_str("TRAINING_GATE_MODE", "warn")
+# Readiness: the go-live date (YYYY-MM-DD; checked by training's system check), planned training
+# places a week across all sites, and places in a typical session (for "sessions still needed").
+GO_LIVE_DATE = env_str("GO_LIVE_DATE", "2023-11-01")
+TRAINING_WEEKLY_CAPACITY = env_int("TRAINING_WEEKLY_CAPACITY", 300)
+TRAINING_SESSION_CAPACITY = env_int("TRAINING_SESSION_CAPACITY", 20)
+# The toolkit: incident reference format from the command-and-control system, and how long an
+# untouched call stays in progress before `toolkit_housekeeping` marks it abandoned.
+INCIDENT_REF_PATTERN = env_str("INCIDENT_REF_PATTERN", r"^CAD ?\d{1,6}/\d{1,2}[A-Z]{3}\d{2}$")
+TOOLKIT_ABANDON_AFTER_MINUTES = env_int("TOOLKIT_ABANDON_AFTER_MINUTES", 240)

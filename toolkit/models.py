@@ -1,3 +1,271 @@
-"""Models of the toolkit app."""
+"""The decision log: one Decision per RCRP call, its answers, escalations and later notes.
+
+Every answer is stored the moment it is given. Answers are append-only: going back to change an
+answer appends a new answer at that position, and the current path is replayed from the answers
+in order (see Decision.current_path), so nothing is ever rewritten. A completed or abandoned
+decision is frozen (model guard, and a PostgreSQL trigger); corrections are new DecisionNotes.
+"""
 
 from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from policies import flow as engine
+from rcrp.accounts.models import AppendOnlyModel
+
+
+class DecisionQuerySet(models.QuerySet):  # type: ignore[type-arg]
+    def for_page(self) -> DecisionQuerySet:
+        """What the call pages show with a decision (one query)."""
+        return self.select_related("element", "policy_version", "handler", "site")
+
+    def for_list(self) -> DecisionQuerySet:
+        return self.select_related("element", "handler", "site")
+
+
+class Decision(models.Model):
+    """One RCRP call: who took it, under which policy version, the answers, the outcome."""
+
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress", "In progress"
+        COMPLETED = "completed", "Completed"
+        ABANDONED = "abandoned", "Abandoned"
+
+    class CallerType(models.TextChoices):
+        PUBLIC = "public", "A member of the public"
+        SELF = "self", "The person themselves"
+        PARTNER = "partner", "A partner agency"
+
+    class PartnerKind(models.TextChoices):
+        NHS_TRUST = "nhs_trust", "NHS trust or hospital"
+        GP = "gp", "GP"
+        AMBULANCE = "ambulance", "Ambulance service"
+        SOCIAL_CARE = "social_care", "Social care"
+        CARE_PROVIDER = "care_provider", "Care provider"
+        ALARM_COMPANY = "alarm_company", "Lifeline or alarm company"
+        HOUSING = "housing", "Housing"
+        OTHER = "other", "Other agency"
+
+    reference = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    incident_ref = models.CharField("incident reference", max_length=40, blank=True)
+    incident_ref_missing_reason = models.CharField(max_length=200, blank=True)
+    caller_type = models.CharField(max_length=10, choices=CallerType)
+    partner_kind = models.CharField(max_length=20, choices=PartnerKind, blank=True)
+    element = models.ForeignKey("policies.Element", models.PROTECT, null=True, blank=True, related_name="+")
+    policy_version = models.ForeignKey(
+        "policies.PolicyVersion", models.PROTECT, null=True, blank=True, related_name="decisions"
+    )
+    content_hash = models.CharField(max_length=64, blank=True)
+    engine_version = models.CharField(max_length=20, blank=True)
+    handler = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="decisions")
+    site = models.ForeignKey("training.Site", models.PROTECT, null=True, blank=True, related_name="+")
+    follows = models.ForeignKey(
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="followed_by",
+        help_text="The latest earlier decision on the same incident (new information)",
+    )
+    status = models.CharField(max_length=12, choices=Status, default=Status.IN_PROGRESS)
+    step = models.PositiveIntegerField(default=0, help_text="Changes with every answer: the step token")
+    started_at = models.DateTimeField(default=timezone.now)
+    last_activity_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    training_warning = models.TextField(
+        blank=True, help_text="The training gate's warning when the call started"
+    )
+    # The outcome, copied as shown, so the decision reads the same whatever happens to policy later.
+    outcome_id = models.CharField(max_length=64, blank=True)
+    outcome_category = models.CharField(max_length=20, blank=True)
+    outcome_modifiers = models.JSONField(default=list, blank=True)
+    outcome_title = models.CharField(max_length=200, blank=True)
+    outcome_rationale = models.TextField(blank=True)
+    agency_key = models.CharField(max_length=50, blank=True)
+    agency_name = models.CharField(max_length=200, blank=True)
+    agency_contact = models.CharField(max_length=300, blank=True)
+    script_shown = models.TextField(blank=True)
+    record_text = models.TextField(blank=True)
+    call_back_if = models.TextField(blank=True)
+    outcome_reached_at = models.DateTimeField(null=True, blank=True)
+    override = models.BooleanField(default=False)
+    override_reason = models.CharField(max_length=300, blank=True)
+    caller_told = models.BooleanField(null=True, blank=True)
+    receiving_agency_ref = models.CharField(max_length=60, blank=True)
+    # s136: arrival at the place of safety, and when the handover passed 60 minutes.
+    pos_arrival_at = models.DateTimeField(null=True, blank=True)
+    handover_overdue_at = models.DateTimeField(null=True, blank=True)
+
+    objects = DecisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [
+            # "My calls": a handler's decisions today
+            models.Index(fields=["handler", "-started_at"], name="decision_handler_idx"),
+            # new information: earlier decisions on the same incident
+            models.Index(fields=["incident_ref", "-started_at"], name="decision_incident_idx"),
+            # supervisor search and dashboards: by time, site, element, outcome
+            models.Index(
+                fields=["-started_at", "site", "element", "outcome_category"], name="decision_search_idx"
+            ),
+            models.Index(fields=["status", "last_activity_at"], name="decision_status_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="in_progress") | Q(completed_at__isnull=False),
+                name="decision_closed_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        what = self.element.title if self.element_id and self.element else "Deploy override"
+        return f"{what} {self.incident_ref or '(no incident reference)'} {self.started_at:%d %b %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Model-layer guard: only an in-progress decision changes (checked as loaded, no query)."""
+        loaded = getattr(self, "_loaded_status", None)
+        if not self._state.adding and loaded is not None and loaded != self.Status.IN_PROGRESS:
+            raise ValidationError("A completed decision cannot be changed. Add a note or correction instead.")
+        super().save(*args, **kwargs)
+        self._loaded_status = self.status
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ValidationError("Decisions are never deleted.")
+
+    @classmethod
+    def from_db(cls, db: Any, field_names: Any, values: Any) -> Decision:
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_status = instance.__dict__.get("status")  # type: ignore[attr-defined]
+        return instance
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.IN_PROGRESS
+
+    @property
+    def has_outcome(self) -> bool:
+        return bool(self.outcome_category)
+
+    @property
+    def outcome_label(self) -> str:
+        """The outcome as shown: the category label and any modifiers, e.g. "Deploy police +LAS"."""
+        if not self.outcome_category:
+            return ""
+        label = engine.CATEGORY_LABELS.get(engine.Category(self.outcome_category), self.outcome_category)
+        return label + "".join(f" +{m}" for m in self.outcome_modifiers)
+
+    @property
+    def no_police(self) -> bool:
+        return self.outcome_category in {"SIGNPOST", "REFUSE_REDIRECT"}
+
+
+class DecisionAnswer(AppendOnlyModel):
+    """One answer as given: the wording shown, the value, the label shown, a note, the time.
+
+    `position` is the answer's place in the path (0 = the first question); a later answer at
+    the same position replaces it and everything after it in the current path, but both stay.
+    """
+
+    decision = models.ForeignKey(Decision, models.PROTECT, related_name="answers")
+    sequence = models.PositiveIntegerField(help_text="Order of giving within the decision")
+    position = models.PositiveIntegerField()
+    question_id = models.CharField(max_length=64)
+    question_text = models.TextField()
+    value = models.JSONField(help_text="A string, or the list of ticked items of a checklist")
+    value_label = models.TextField()
+    note = models.TextField(blank=True)
+    answered_at = models.DateTimeField(default=timezone.now)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["decision", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["decision", "sequence"], name="decisionanswer_unique_sequence")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question_id} = {self.value_label}"
+
+
+class Escalation(models.Model):
+    """A request for a supervisor's help on a call, answered while the call is still open."""
+
+    class Reason(models.TextChoices):
+        PARTNER_DISPUTE = "partner_dispute", "The partner agency disputes the decision"
+        UNSURE = "unsure", "I am unsure"
+        OTHER = "other", "Something else"
+        HANDOVER_OVERDUE = "handover_overdue", "s136 handover over 60 minutes"
+
+    class Response(models.TextChoices):
+        UPHOLD = "uphold", "Uphold the decision"
+        DEPLOY = "deploy", "Change to deploy police"
+        ADVISE = "advise", "Advice"
+
+    decision = models.ForeignKey(Decision, models.PROTECT, related_name="escalations")
+    site = models.ForeignKey("training.Site", models.PROTECT, null=True, blank=True, related_name="+")
+    reason = models.CharField(max_length=20, choices=Reason)
+    note = models.CharField(max_length=500, blank=True)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty when the system raised it (s136 timer)",
+    )
+    raised_at = models.DateTimeField(default=timezone.now)
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    response = models.CharField(max_length=10, choices=Response, blank=True)
+    response_note = models.CharField(max_length=1000, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["raised_at"]
+        indexes = [models.Index(fields=["answered_at", "raised_at"], name="escalation_open_idx")]
+        constraints = [
+            # At most one automatic s136 escalation per decision.
+            models.UniqueConstraint(
+                fields=["decision"], condition=Q(reason="handover_overdue"), name="escalation_one_overdue"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} ({self.decision})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.answered_at is None
+
+
+class DecisionNote(AppendOnlyModel):
+    """A note or correction added after the fact, linked to the original decision."""
+
+    class Kind(models.TextChoices):
+        NOTE = "note", "Note"
+        CORRECTION = "correction", "Correction"
+
+    decision = models.ForeignKey(Decision, models.PROTECT, related_name="notes")
+    kind = models.CharField(max_length=12, choices=Kind, default=Kind.NOTE)
+    text = models.TextField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.decision}"

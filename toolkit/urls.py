@@ -1,7 +1,27 @@
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from toolkit.views import calls, decisions, escalations
 
 app_name = "toolkit"
 
-urlpatterns: list = []  # type: ignore[type-arg]
+urlpatterns = [
+    path("start/", calls.start, name="start"),
+    path("deploy/", calls.deploy_now, name="deploy-now"),
+    path("my-calls/", calls.my_calls, name="my-calls"),
+    path("calls/<uuid:reference>/", calls.call, name="call"),
+    path("calls/<uuid:reference>/answer/", calls.answer, name="answer"),
+    path("calls/<uuid:reference>/change/<int:position>/", calls.change, name="change"),
+    path("calls/<uuid:reference>/override/", calls.override, name="override"),
+    path("calls/<uuid:reference>/escalate/", calls.escalate, name="escalate"),
+    path("calls/<uuid:reference>/escalations/", calls.escalation_status, name="escalation-status"),
+    path("calls/<uuid:reference>/complete/", calls.complete, name="complete"),
+    path("escalations/", escalations.escalation_list, name="escalations"),
+    path("escalations/rows/", escalations.escalation_rows, name="escalation-rows"),
+    path("escalations/<int:pk>/claim/", escalations.escalation_claim, name="escalation-claim"),
+    path("escalations/<int:pk>/answer/", escalations.escalation_answer, name="escalation-answer"),
+    path("decisions/", decisions.decision_list, name="decisions"),
+    path("decisions/<uuid:reference>/", decisions.decision_detail, name="decision"),
+    path("decisions/<uuid:reference>/notes/", decisions.decision_note, name="decision-note"),
+]

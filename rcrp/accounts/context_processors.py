@@ -16,6 +16,7 @@ NAVIGATION: list[tuple[str, str, str]] = [
     ("Decisions", "toolkit:decisions", "accounts.audit_decisions"),
     ("Policy", "policies:library", ""),
     ("Training", "training:dashboard", "accounts.manage_training"),
+    ("Floor support", "training:support", "accounts.support_floor"),
     ("Admin", "admin:index", "accounts.view_user"),
 ]
 

@@ -77,7 +77,12 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def role_names(self) -> list[str]:
-        return [g.name for g in self.groups.all()]
+        """The user's roles; read with their permissions when a permission was checked (RoleBackend)."""
+        cached = getattr(self, "_role_names", None)
+        if cached is None:
+            self.get_all_permissions()
+            cached = getattr(self, "_role_names", None)
+        return cached if cached is not None else sorted(g.name for g in self.groups.all())
 
 
 class AppendOnlyQuerySet(models.QuerySet[Any]):

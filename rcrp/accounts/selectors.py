@@ -49,6 +49,18 @@ HOME_SECTIONS: list[tuple[str, str, str, str]] = [
         "training:dashboard",
     ),
     (
+        "accounts.support_floor",
+        "Floor support",
+        "Record the support you give handlers; the floor-walker rota.",
+        "training:support",
+    ),
+    (
+        "accounts.take_calls",
+        "Policy changes",
+        "Read and acknowledge changes to the RCRP policy before your next call.",
+        "training:acknowledge",
+    ),
+    (
         "accounts.manage_policies",
         "Policy versions",
         "Draft, approve and publish the RCRP flows.",

@@ -1,0 +1,37 @@
+"""Toolkit fixtures: the real MPS v1 policy content, published, with its agency directory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from policies import content
+from policies.models import PolicyVersion
+from tests.policies.factories import load_agencies, published_v1
+from toolkit.flows import clear_cache
+
+ELEMENTS = ("welfare", "awol", "s136", "transport")
+load_document = content.flow_document
+load_scenarios = content.scenarios
+
+
+@pytest.fixture
+def agencies(db: None) -> None:
+    load_agencies()
+
+
+@pytest.fixture
+def v1(db: None, policy_owner: Any, second_policy_owner: Any) -> dict[str, PolicyVersion]:
+    """All four elements' v1, published (as a policy owner wrote and another approved it)."""
+    clear_cache()
+    return {
+        slug: published_v1(slug, author=policy_owner, approver=second_policy_owner, with_scenarios=False)
+        for slug in ELEMENTS
+    }
+
+
+@pytest.fixture
+def welfare(db: None, policy_owner: Any, second_policy_owner: Any) -> PolicyVersion:
+    clear_cache()
+    return published_v1("welfare", author=policy_owner, approver=second_policy_owner, with_scenarios=False)

@@ -1,0 +1,65 @@
+"""Walking a call through the real views, as a handler's browser would."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from policies.models import Element
+from toolkit.models import Decision
+from toolkit.selectors import call_state
+
+NOTE = "Caller said so (test note)"
+
+
+def start_call(
+    client: Any, slug: str, *, ref: str = "CAD 123/26NOV26", caller_type: str = "public", **extra: str
+) -> Decision:
+    data = {
+        "element": Element.objects.get(slug=slug).pk,
+        "caller_type": caller_type,
+        "incident_ref": ref,
+        **extra,
+    }
+    response = client.post("/toolkit/start/", data)
+    assert response.status_code == 302, response.content.decode()[-1500:]
+    return Decision.objects.get(reference=response.url.rstrip("/").split("/")[-1])
+
+
+def answer_data(decision: Decision, value: Any, *, position: int | None = None) -> dict[str, Any]:
+    """The POST a question page sends for `value` (notes filled in where an answer needs one)."""
+    decision.refresh_from_db()
+    state = call_state(decision)
+    if position is None:
+        position = len(state.path)
+    from policies import flow as engine
+
+    prior = [
+        (a.question_id, tuple(a.value) if isinstance(a.value, list) else a.value)
+        for a in state.path[:position]
+    ]
+    question = engine.next_step(state.flow, prior)
+    assert isinstance(question, engine.Question), question
+    data: dict[str, Any] = {
+        "step": decision.step,
+        "position": position,
+        "question_id": question.id,
+        "kind": str(question.kind),
+        "answer": value,
+    }
+    chosen = question.answer(value) if question.kind.has_answers and isinstance(value, str) else None
+    if chosen is not None and chosen.needs_note:
+        data[f"note_{value}"] = NOTE
+    return data
+
+
+def walk(client: Any, decision: Decision, answers: dict[str, Any], limit: int = 60) -> Decision:
+    """Answer every question the call reaches from `answers` (by question id) through the views."""
+    url = f"/toolkit/calls/{decision.reference}/answer/"
+    for _ in range(limit):
+        decision.refresh_from_db()
+        state = call_state(decision)
+        if state.question is None:
+            return decision
+        response = client.post(url, answer_data(decision, answers[state.question.id]))
+        assert response.status_code == 302, response.content.decode()[-1500:]
+    raise AssertionError("the walk did not end")

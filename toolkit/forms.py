@@ -1,0 +1,199 @@
+"""Forms of the live call. Answer validation itself is the flow engine's clean_answer."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from crispy_forms_gds.choices import Choice
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Button, Field, Fluid, Layout, Size
+from django import forms
+from django.conf import settings
+
+from policies.models import Element
+from toolkit.models import Decision, Escalation
+
+PERSONAL_DATA_HINT = "Do not enter names, dates of birth, addresses or phone numbers."
+
+
+def incident_ref_pattern() -> re.Pattern[str]:
+    return re.compile(getattr(settings, "INCIDENT_REF_PATTERN", r"^CAD ?\d{1,6}/\d{1,2}[A-Z]{3}\d{2}$"))
+
+
+def normalise_incident_ref(value: str) -> str:
+    return re.sub(r"\s+", " ", value.strip().upper())
+
+
+class StartForm(forms.Form):
+    element = forms.ModelChoiceField(
+        queryset=Element.objects.none(),
+        widget=forms.RadioSelect,
+        label="What is the call about?",
+        error_messages={"required": "Select what the call is about"},
+    )
+    caller_type = forms.ChoiceField(
+        choices=Decision.CallerType.choices,
+        widget=forms.RadioSelect,
+        label="Who is calling?",
+        error_messages={"required": "Select who is calling"},
+    )
+    partner_kind = forms.ChoiceField(
+        choices=[("", "Select the agency"), *Decision.PartnerKind.choices],
+        required=False,
+        label="Which partner agency?",
+        help_text="Only if a partner agency is calling",
+    )
+    incident_ref = forms.CharField(
+        required=False,
+        max_length=40,
+        label="Incident reference",
+        help_text="From the command-and-control system, like CAD 1234/26NOV26",
+    )
+    incident_ref_missing_reason = forms.CharField(
+        required=False,
+        max_length=200,
+        label="If there is no incident reference yet, say why",
+    )
+
+    def __init__(self, *args: Any, elements: list[Element], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["element"]
+        field.queryset = Element.objects.filter(pk__in=[e.pk for e in elements])
+        field.choices = [Choice(e.pk, e.title, hint=e.summary) for e in elements]
+        self.fields["incident_ref"].widget.attrs.update(autocomplete="off", spellcheck="false")
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Field.text("incident_ref", field_width=Fluid.ONE_THIRD),
+            Field.text("incident_ref_missing_reason", field_width=Fluid.TWO_THIRDS),
+            Field.radios("element", legend_size=Size.MEDIUM),
+            Field.radios("caller_type", legend_size=Size.MEDIUM, inline=False),
+            Field.select("partner_kind"),
+            Button("start", "Start the call"),
+        )
+
+    def clean_incident_ref(self) -> str:
+        value = normalise_incident_ref(self.cleaned_data.get("incident_ref", ""))
+        if value and not incident_ref_pattern().match(value):
+            raise forms.ValidationError(
+                "Enter the incident reference in the right format, like CAD 1234/26NOV26"
+            )
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        no_reason = not (data.get("incident_ref_missing_reason") or "").strip()
+        if not data.get("incident_ref") and no_reason and "incident_ref" not in self.errors:
+            self.add_error("incident_ref", "Enter the incident reference, or say why there is none yet")
+        if data.get("caller_type") == Decision.CallerType.PARTNER and not data.get("partner_kind"):
+            self.add_error("partner_kind", "Select which partner agency is calling")
+        return data
+
+
+class OverrideForm(forms.Form):
+    reason = forms.CharField(
+        required=False,
+        max_length=300,
+        label="In a few words, why is there an immediate risk?",
+        help_text="Police will be deployed even if you leave this empty. " + PERSONAL_DATA_HINT,
+    )
+    incident_ref = forms.CharField(required=False, max_length=40, label="Incident reference (if you have it)")
+
+    def __init__(self, *args: Any, with_incident: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not with_incident:
+            del self.fields["incident_ref"]
+        self.fields["reason"].widget.attrs.update(autocomplete="off", autofocus=True)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        fields = [Field.text("reason")]
+        if with_incident:
+            fields.append(Field.text("incident_ref", field_width=Fluid.ONE_THIRD))
+        self.helper.layout = Layout(*fields)
+
+    def clean_incident_ref(self) -> str:
+        # Never refuse a deploy over the reference's format: keep what was typed.
+        return normalise_incident_ref(self.cleaned_data.get("incident_ref", ""))
+
+
+class EscalateForm(forms.Form):
+    reason = forms.ChoiceField(
+        choices=[c for c in Escalation.Reason.choices if c[0] != Escalation.Reason.HANDOVER_OVERDUE],
+        widget=forms.RadioSelect,
+        label="Why do you need a supervisor?",
+        error_messages={"required": "Select why you need a supervisor"},
+    )
+    note = forms.CharField(
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Anything the supervisor should know",
+        help_text=PERSONAL_DATA_HINT,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Field.radios("reason", legend_size=Size.MEDIUM),
+            Field.textarea("note"),
+            Button("escalate", "Ask a supervisor"),
+        )
+
+
+class EscalationAnswerForm(forms.Form):
+    response = forms.ChoiceField(
+        choices=Escalation.Response.choices,
+        widget=forms.RadioSelect,
+        label="Your answer",
+        error_messages={"required": "Select your answer"},
+    )
+    note = forms.CharField(
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Note for the call handler",
+        help_text=PERSONAL_DATA_HINT,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Field.radios("response", legend_size=Size.MEDIUM),
+            Field.textarea("note"),
+            Button("answer", "Send answer"),
+        )
+
+
+class CompleteForm(forms.Form):
+    step = forms.IntegerField(widget=forms.HiddenInput)
+    caller_told = forms.BooleanField(required=False)
+    receiving_agency_ref = forms.CharField(required=False, max_length=60)
+
+
+class NoteForm(forms.Form):
+    kind = forms.ChoiceField(
+        choices=[("note", "Note"), ("correction", "Correction")],
+        widget=forms.RadioSelect,
+        label="Is this a note or a correction?",
+        initial="note",
+        error_messages={"required": "Select note or correction"},
+    )
+    text = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Note",
+        help_text="The decision itself never changes: this is added to it. " + PERSONAL_DATA_HINT,
+        error_messages={"required": "Enter the note"},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Field.radios("kind", legend_size=Size.SMALL, inline=True),
+            Field.textarea("text"),
+            Button("add", "Add to the decision"),
+        )

@@ -1,0 +1,18 @@
+"""Run every minute by the scheduler: s136 handovers past 60 minutes, and stale calls abandoned."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from toolkit.services import abandon_after, decisions_abandon_stale, handover_overdue_sweep
+
+
+class Command(BaseCommand):
+    help = "Raise s136 handover escalations at 60 minutes and mark untouched calls abandoned."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        raised = handover_overdue_sweep()
+        abandoned = decisions_abandon_stale(older_than=abandon_after())
+        self.stdout.write(f"s136 handovers overdue: {raised}; calls abandoned: {abandoned}")

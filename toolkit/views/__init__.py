@@ -1,0 +1,1 @@
+"""Views of the toolkit, one module per feature: calls, escalations, decisions."""
