@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from policies import flow as engine
 from policies.models import Agency, PolicyVersion
+from policies.services import AGENCY_FIELDS
 from policies.validators import parse_document_text
 
 PERSONAL_DATA_HINT = "Do not enter names or other personal details."
@@ -192,18 +193,7 @@ class AgencyForm(forms.ModelForm):
 
     class Meta:
         model = Agency
-        fields = [
-            "key",
-            "name",
-            "kind",
-            "contact",
-            "transfer",
-            "hours",
-            "coverage",
-            "effective_from",
-            "effective_to",
-            "notes",
-        ]
+        fields = ["key", *AGENCY_FIELDS]
         labels = {
             "key": "Key",
             "name": "Name",

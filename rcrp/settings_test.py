@@ -53,3 +53,5 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 AXES_ENABLED = False
+# Tests serve static files from the finders (live_server); there is no collectstatic output to serve.
+STATIC_ROOT = None

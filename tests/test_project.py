@@ -164,3 +164,27 @@ def test_seed_demo_refuses_to_run_when_debug_is_off() -> None:
     with pytest.raises(CommandError, match="DEBUG"):
         call_command("seed_demo")
     assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_session_is_renewed_while_in_use_and_ends_when_idle(
+    client: Any, call_handler: Any, settings: Any
+) -> None:
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    client.force_login(call_handler)
+    t0 = timezone.now()
+    with time_machine.travel(t0, tick=False):
+        assert client.get("/").status_code == 200
+        first = client.session["seen"]
+    with time_machine.travel(t0 + dt.timedelta(minutes=settings.SESSION_IDLE_MINUTES - 1), tick=False):
+        assert client.get("/").status_code == 200  # still in use: renewed
+        assert client.session["seen"] > first
+    idle = t0 + dt.timedelta(minutes=2 * settings.SESSION_IDLE_MINUTES - 2)
+    with time_machine.travel(idle, tick=False):
+        assert client.get("/").status_code == 200  # within the idle limit of the last request
+    with time_machine.travel(idle + dt.timedelta(minutes=settings.SESSION_IDLE_MINUTES + 1), tick=False):
+        assert client.get("/").status_code == 302  # idle too long: signed out

@@ -142,21 +142,27 @@ def _pos_arrival(value: str, now: dt.datetime) -> dt.datetime:
     return arrival
 
 
+# What an outcome writes on a decision (and going back clears).
+OUTCOME_FIELDS = [
+    "outcome_id",
+    "outcome_category",
+    "outcome_modifiers",
+    "outcome_title",
+    "outcome_rationale",
+    "agency_key",
+    "agency_name",
+    "agency_contact",
+    "script_shown",
+    "record_text",
+    "call_back_if",
+    "outcome_reached_at",
+]
+
+
 def _set_outcome(decision: Decision, outcome: engine.Outcome | None, now: dt.datetime) -> None:
     """Copy the outcome onto the decision as it will be shown (or clear it after going back)."""
     if outcome is None:
-        for name in (
-            "outcome_id",
-            "outcome_category",
-            "outcome_title",
-            "outcome_rationale",
-            "agency_key",
-            "agency_name",
-            "agency_contact",
-            "script_shown",
-            "record_text",
-            "call_back_if",
-        ):
+        for name in OUTCOME_FIELDS:
             setattr(decision, name, "")
         decision.outcome_modifiers = []
         decision.outcome_reached_at = None
@@ -185,22 +191,6 @@ def _set_outcome(decision: Decision, outcome: engine.Outcome | None, now: dt.dat
     decision.record_text = engine.render(outcome.record, context)
     decision.call_back_if = engine.render(outcome.call_back_if, context)
     decision.outcome_reached_at = now
-
-
-OUTCOME_FIELDS = [
-    "outcome_id",
-    "outcome_category",
-    "outcome_modifiers",
-    "outcome_title",
-    "outcome_rationale",
-    "agency_key",
-    "agency_name",
-    "agency_contact",
-    "script_shown",
-    "record_text",
-    "call_back_if",
-    "outcome_reached_at",
-]
 
 
 @transaction.atomic
