@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.db.utils import DatabaseError
@@ -12,6 +15,15 @@ from django.views.decorators.http import require_safe
 
 from rcrp.accounts.http import AuthenticatedHttpRequest
 from rcrp.accounts.selectors import home_sections_for_user
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login view; a failed sign-in answers 400 with the error summary (bad input is a 4xx)."""
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response
 
 
 @login_required

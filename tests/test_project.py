@@ -29,7 +29,7 @@ def test_login_with_staff_number_lands_on_home(client: Any, call_handler: Any) -
 @pytest.mark.django_db
 def test_bad_login_shows_a_govuk_error_summary(client: Any, call_handler: Any) -> None:
     response = client.post("/accounts/login/", {"username": "h1001", "password": "wrong"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     body = response.content.decode()
     assert "govuk-error-summary" in body
     assert "Enter a correct staff number and password" in body

@@ -24,7 +24,7 @@ from policies.selectors import (
     scenario_get,
     scenario_list_for_element,
 )
-from rcrp.accounts.http import AuthenticatedHttpRequest
+from rcrp.accounts.http import AuthenticatedHttpRequest, error_status
 
 manage = permission_required(MANAGE_POLICIES, raise_exception=True)
 
@@ -59,7 +59,9 @@ def agency_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"{agency.name} added to the directory.")
             return redirect("policies:agency", key=agency.key)
-    return render(request, "policies/agency_form.html", {"form": form, "agency": None})
+    return render(
+        request, "policies/agency_form.html", {"form": form, "agency": None}, status=error_status(form=form)
+    )
 
 
 @login_required
@@ -76,7 +78,9 @@ def agency_edit(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
         else:
             messages.success(request, f"{agency.name}: changes saved.")
             return redirect("policies:agency", key=key)
-    return render(request, "policies/agency_form.html", {"form": form, "agency": agency})
+    return render(
+        request, "policies/agency_form.html", {"form": form, "agency": agency}, status=error_status(form=form)
+    )
 
 
 @login_required
@@ -127,7 +131,10 @@ def _scenario_form_page(request: AuthenticatedHttpRequest, slug: str, pk: int | 
             initial["answers"] = json.dumps(scenario.answers, indent=2, ensure_ascii=False)
         form = ScenarioForm(initial=initial or None, agency_keys=keys)
     return render(
-        request, "policies/scenario_form.html", {"element": element, "form": form, "scenario": scenario}
+        request,
+        "policies/scenario_form.html",
+        {"element": element, "form": form, "scenario": scenario},
+        status=error_status(form=form),
     )
 
 

@@ -29,7 +29,7 @@ from policies.selectors import (
     policy_version_get_live,
 )
 from policies.validators import document_text
-from rcrp.accounts.http import AuthenticatedHttpRequest
+from rcrp.accounts.http import AuthenticatedHttpRequest, error_status
 
 manage = permission_required(MANAGE_POLICIES, raise_exception=True)
 Status = PolicyVersion.Status
@@ -95,7 +95,10 @@ def draft_edit(request: AuthenticatedHttpRequest, slug: str, number: int) -> Htt
             }
         )
     return render(
-        request, "policies/draft_edit.html", {"version": version, "element": version.element, "form": form}
+        request,
+        "policies/draft_edit.html",
+        {"version": version, "element": version.element, "form": form},
+        status=error_status(form=form),
     )
 
 
@@ -119,7 +122,7 @@ def version_submit(request: AuthenticatedHttpRequest, slug: str, number: int) ->
         "check": policy_version_check(version),
         "errors": errors,
     }
-    return render(request, "policies/version_submit.html", context)
+    return render(request, "policies/version_submit.html", context, status=error_status(errors=errors))
 
 
 @login_required
@@ -148,7 +151,7 @@ def version_approve(request: AuthenticatedHttpRequest, slug: str, number: int) -
         "is_author": request.user.pk in policy_version_author_ids(version),
         "live": policy_version_get_live(element=version.element),
     }
-    return render(request, "policies/version_approve.html", context)
+    return render(request, "policies/version_approve.html", context, status=error_status(form=form))
 
 
 @login_required
@@ -171,6 +174,7 @@ def version_return(request: AuthenticatedHttpRequest, slug: str, number: int) ->
         request,
         "policies/version_return.html",
         {"version": version, "element": version.element, "form": form},
+        status=error_status(form=form),
     )
 
 
@@ -203,7 +207,7 @@ def version_publish(request: AuthenticatedHttpRequest, slug: str, number: int) -
         "check": policy_version_check(version),
         "live": policy_version_get_live(element=version.element),
     }
-    return render(request, "policies/version_publish.html", context)
+    return render(request, "policies/version_publish.html", context, status=error_status(form=form))
 
 
 @login_required

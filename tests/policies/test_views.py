@@ -303,7 +303,7 @@ def test_the_editor_explains_invalid_json_and_keeps_the_text(
 ) -> None:
     client.force_login(policy_owner)
     response = client.post("/policies/welfare/v2/edit/", {"document": '{"element": "welfare",\n  oops}'})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert error_summary(response) == [
         "The document is not valid JSON: line 2, column 3: Expecting property name enclosed in double quotes"
     ]
@@ -329,7 +329,7 @@ def test_the_editor_lists_one_problem_per_line_naming_the_node_and_keeps_the_tex
     response = client.post(
         "/policies/welfare/v2/edit/", {"document": typed, "change_summary": "Broken on purpose"}
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert error_summary(response) == [
         "o_signpost: the outcome needs a &#x27;script&#x27; for the handler to read to the caller",
         "q_orphan: this question cannot be reached from the start",
@@ -352,7 +352,7 @@ def test_submit_shows_the_checks_and_refuses_without_a_summary(
     page = text(client.get("/policies/welfare/v2/submit/"))
     assert "Passed" in page
     response = client.post("/policies/welfare/v2/submit/")
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert error_summary(response) == [
         "Write a change summary before submitting: approvers and handlers read it."
     ]
@@ -387,7 +387,7 @@ def test_another_owner_approves_with_the_legal_reference(
     submitted(draft, policy_owner)
     client.force_login(second_policy_owner)
     response = client.post("/policies/welfare/v2/approve/", {"legal_clearance_ref": ""})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert error_summary(response) == ["Enter the legal clearance reference"]
     response = client.post("/policies/welfare/v2/approve/", {"legal_clearance_ref": "LEGAL-77"})
     assert response.status_code == 302
@@ -438,7 +438,7 @@ def test_publish_later_needs_a_future_date_and_time(
     services.policy_version_approve(version=draft, actor=second_policy_owner, legal_clearance_ref="L-1")
     client.force_login(second_policy_owner)
     response = client.post("/policies/welfare/v2/publish/", {"when": "later", "effective_time": "7"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert error_summary(response) == [
         "Enter the date it takes effect",
         "Enter the time in 24-hour format, like 07:00",
@@ -488,7 +488,7 @@ def test_publish_shows_the_failing_scenarios(
     )
     client.force_login(second_policy_owner)
     response = client.post("/policies/welfare/v2/publish/", {"when": "now"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     [message] = error_summary(response)
     assert message.startswith("Scenario &#x27;Expects police&#x27; fails: reaches o_signpost")
 
@@ -534,7 +534,7 @@ def test_add_and_change_an_agency(client: Any, policy_owner: Any) -> None:
         "/policies/agencies/crisis_cafe/edit/",
         {**data, "effective_to_0": "31", "effective_to_1": "12", "effective_to_2": "2023"},
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert error_summary(response) == ["The last day must be the same as or after the first day"]
     response = client.post(
         "/policies/agencies/crisis_cafe/edit/",
@@ -575,7 +575,7 @@ def test_add_a_scenario_and_see_it_run(client: Any, live: PolicyVersion, policy_
         "first_version": "1",
     }
     response = client.post("/policies/welfare/scenarios/new/", {**data, "expected_agency": ""})
-    assert response.status_code == 200
+    assert response.status_code == 400
     [message] = error_summary(response)
     assert "The published version 1 fails this scenario" in message
     response = client.post("/policies/welfare/scenarios/new/", data)
