@@ -45,6 +45,12 @@ class CallState:
     def question(self) -> engine.Question | None:
         return self.node if isinstance(self.node, engine.Question) else None
 
+    def node_at(self, position: int) -> engine.Question | engine.Outcome | None:
+        """The node asked at `position` of the path (the current node at the end: no second walk)."""
+        if position == len(self.path) or self.flow is None:
+            return self.node
+        return engine.next_step(self.flow, answer_pairs(self.path[:position]))
+
     @property
     def superseded(self) -> list[DecisionAnswer]:
         current = {a.pk for a in self.path}

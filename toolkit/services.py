@@ -231,7 +231,7 @@ def decision_answer(
         return StepResult(
             recorded=False, conflict=True, message="That question is no longer part of this call."
         )
-    expected = engine.next_step(state.flow, answer_pairs(state.path[:position]))
+    expected = state.node_at(position)
     if not isinstance(expected, engine.Question) or expected.id != question_id:
         return StepResult(
             recorded=False, conflict=True, message="That question is no longer part of this call."

@@ -33,11 +33,7 @@ def answer_data(decision: Decision, value: Any, *, position: int | None = None) 
         position = len(state.path)
     from policies import flow as engine
 
-    prior = [
-        (a.question_id, tuple(a.value) if isinstance(a.value, list) else a.value)
-        for a in state.path[:position]
-    ]
-    question = engine.next_step(state.flow, prior)
+    question = state.node_at(position)
     assert isinstance(question, engine.Question), question
     data: dict[str, Any] = {
         "step": decision.step,

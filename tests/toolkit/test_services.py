@@ -43,10 +43,7 @@ def give(
     decision.refresh_from_db()
     state = call_state(decision)
     pos = len(state.path) if position is None else position
-    prior = [
-        (a.question_id, tuple(a.value) if isinstance(a.value, list) else a.value) for a in state.path[:pos]
-    ]
-    question = engine.next_step(state.flow, prior)
+    question = state.node_at(pos)
     chosen = question.answer(value) if question.kind.has_answers else None
     return services.decision_answer(
         reference=decision.reference,

@@ -19,7 +19,7 @@ from policies.models import Element
 from rcrp.accounts.http import AuthenticatedHttpRequest
 from toolkit import services
 from toolkit.forms import EscalateForm, OverrideForm, StartForm, normalise_incident_ref
-from toolkit.models import Decision, DecisionAnswer
+from toolkit.models import Decision
 from toolkit.selectors import (
     CallState,
     call_state,
@@ -125,9 +125,8 @@ def _render_call(
         return render(request, "toolkit/outcome.html", context, status=status)
     if position is None:
         position = len(state.path)
-    assert state.flow is not None  # an open call without an outcome always has a flow
-    question = engine.next_step(state.flow, [(a.question_id, _value(a)) for a in state.path[:position]])
-    if not isinstance(question, engine.Question):  # pragma: no cover - path replays always reach it
+    question = state.node_at(position)
+    if state.flow is None or not isinstance(question, engine.Question):  # pragma: no cover - replays reach it
         raise Http404
     previous = state.path[position] if position < len(state.path) else None
     chosen: Any = posted.get("value") if posted else (previous.value if previous else None)
@@ -150,10 +149,6 @@ def _render_call(
         }
     )
     return render(request, "toolkit/question.html", context, status=status)
-
-
-def _value(answer: DecisionAnswer) -> engine.AnswerValue:
-    return tuple(answer.value) if isinstance(answer.value, list) else answer.value
 
 
 @login_required

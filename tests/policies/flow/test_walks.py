@@ -33,12 +33,10 @@ from tests.policies.flow.builders import REPO, golden_paths, load, shipped_paths
 
 
 def flow_file_params(golden: list[Path], shipped: list[Path]) -> list[object]:
-    """The flow files to walk; a skipped placeholder stands in for the shipped flows if there are none."""
+    """The flow files to walk: every golden flow and every shipped one (there must be shipped flows)."""
+    assert shipped, "no shipped flows in policies/content/v1"
     params: list[object] = [pytest.param(p, id=f"golden/{p.stem}") for p in golden]
     params += [pytest.param(p, id=f"shipped/{p.stem}") for p in shipped]
-    if not shipped:
-        skip = pytest.mark.skip(reason="no shipped flows in policies/content/v1 yet")
-        params.append(pytest.param(None, id="shipped", marks=skip))
     return params
 
 
@@ -66,13 +64,10 @@ def test_there_are_golden_flows() -> None:
     assert all(p.is_relative_to(REPO) for p in golden_paths())
 
 
-def test_missing_shipped_flows_are_skipped_not_failed() -> None:
+def test_missing_shipped_flows_fail_rather_than_skip() -> None:
     golden = golden_paths()
-    without = flow_file_params(golden, [])
-    assert len(without) == len(golden) + 1
-    placeholder = without[-1]
-    assert placeholder.id == "shipped"  # type: ignore[attr-defined]
-    assert [mark.name for mark in placeholder.marks] == ["skip"]  # type: ignore[attr-defined]
+    with pytest.raises(AssertionError, match="no shipped flows"):
+        flow_file_params(golden, [])
     shipped = [REPO / "policies" / "content" / "v1" / "welfare.json"]
     assert [p.id for p in flow_file_params(golden, shipped)][-1] == "shipped/welfare"  # type: ignore[attr-defined]
 
