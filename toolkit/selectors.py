@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
-from django.http import Http404
 from django.utils import timezone
 
 from policies import flow as engine
+from rcrp.accounts.errors import NotFound
 from rcrp.accounts.models import User
 from toolkit.flows import flow_for
 from toolkit.models import Decision, DecisionAnswer, Escalation
@@ -81,7 +81,7 @@ def decision_get_for_handler(*, user: User, reference: UUID, lock: bool = False)
     try:
         return qs.get(reference=reference, handler=user)
     except Decision.DoesNotExist:
-        raise Http404("No such call") from None
+        raise NotFound("No such call") from None
 
 
 def decision_get_for_reader(*, user: User, reference: UUID) -> Decision:
@@ -89,12 +89,12 @@ def decision_get_for_reader(*, user: User, reference: UUID) -> Decision:
     try:
         decision = Decision.objects.for_page().defer("policy_version__document").get(reference=reference)
     except Decision.DoesNotExist:
-        raise Http404("No such decision") from None
+        raise NotFound("No such decision") from None
     if decision.handler_id == user.pk:
         return decision
     if user.has_perm("accounts.supervise_calls") or user.has_perm("accounts.audit_decisions"):
         return decision
-    raise Http404("No such decision")
+    raise NotFound("No such decision")
 
 
 def decision_list_mine_today(*, user: User, now: datetime | None = None) -> QuerySet[Decision]:

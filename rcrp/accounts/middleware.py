@@ -6,9 +6,10 @@ import time
 import uuid
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 
 from rcrp.accounts.audit import current_request_id
+from rcrp.accounts.errors import NotFound
 
 RENEW_AFTER_SECONDS = 60
 
@@ -43,3 +44,18 @@ class IdleTimeoutMiddleware:
                 # Marking the session modified saves it with a fresh expiry (SESSION_COOKIE_AGE).
                 request.session["seen"] = now
         return self.get_response(request)
+
+
+class NotFoundMiddleware:
+    """The view layer's answer to a selector's or service's NotFound: the 404 page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, NotFound):
+            raise Http404(str(exception)) from exception
+        return None
