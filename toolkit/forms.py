@@ -12,7 +12,7 @@ from django import forms
 from django.conf import settings
 
 from policies.models import Element
-from toolkit.models import Decision, Escalation
+from toolkit.models import Decision, Escalation, HandoverRecord
 
 PERSONAL_DATA_HINT = "Do not enter names, dates of birth, addresses or phone numbers."
 
@@ -55,6 +55,10 @@ class StartForm(forms.Form):
         max_length=200,
         label="If there is no incident reference yet, say why",
     )
+    # The form's one-time token (a double click or retry starts one call) and, for new
+    # information, the earlier decision this call re-assesses. Rendered by the template.
+    token = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    follows = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, elements: list[Element], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -63,6 +67,8 @@ class StartForm(forms.Form):
         field.choices = [Choice(e.pk, e.title, hint=e.summary) for e in elements]
         self.fields["incident_ref"].widget.attrs.update(autocomplete="off", spellcheck="false")
         self.helper = FormHelper()
+        self.helper.form_tag = False  # the template's <form id="start-form"> also holds the deploy button
+        self.helper.disable_csrf = True
         self.helper.layout = Layout(
             Field.text("incident_ref", field_width=Fluid.ONE_THIRD),
             Field.text("incident_ref_missing_reason", field_width=Fluid.TWO_THIRDS),
@@ -90,6 +96,9 @@ class StartForm(forms.Form):
         return data
 
 
+LAS_LABEL = "Ambulance (LAS) needed too?"
+
+
 class OverrideForm(forms.Form):
     reason = forms.CharField(
         required=False,
@@ -97,6 +106,7 @@ class OverrideForm(forms.Form):
         label="In a few words, why is there an immediate risk?",
         help_text="Police will be deployed even if you leave this empty. " + PERSONAL_DATA_HINT,
     )
+    las = forms.BooleanField(required=False, label=LAS_LABEL, help_text="Tick to record +LAS")
     incident_ref = forms.CharField(required=False, max_length=40, label="Incident reference (if you have it)")
 
     def __init__(self, *args: Any, with_incident: bool = False, **kwargs: Any) -> None:
@@ -107,7 +117,7 @@ class OverrideForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
-        fields = [Field.text("reason")]
+        fields = [Field.text("reason"), Field.checkbox("las")]
         if with_incident:
             fields.append(Field.text("incident_ref", field_width=Fluid.ONE_THIRD))
         self.helper.layout = Layout(*fields)
@@ -167,10 +177,37 @@ class EscalationAnswerForm(forms.Form):
         )
 
 
-class CompleteForm(forms.Form):
-    step = forms.IntegerField(widget=forms.HiddenInput)
-    caller_told = forms.BooleanField(required=False)
-    receiving_agency_ref = forms.CharField(required=False, max_length=60)
+class HandoverForm(forms.Form):
+    kind = forms.ChoiceField(
+        choices=HandoverRecord.Kind.choices,
+        widget=forms.RadioSelect,
+        label="What happened?",
+        error_messages={"required": "Select what happened"},
+    )
+    at = forms.CharField(
+        max_length=5,
+        label="At what time?",
+        help_text="24-hour clock, like 14:30",
+        error_messages={"required": "Enter the time, like 14:30"},
+    )
+    note = forms.CharField(
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Who agreed, or why officers stayed (optional)",
+        help_text="For example the duty inspector's decision. " + PERSONAL_DATA_HINT,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["at"].widget.attrs.update(autocomplete="off", inputmode="numeric")
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Field.radios("kind", legend_size=Size.MEDIUM),
+            Field.text("at", field_width=Fluid.ONE_QUARTER),
+            Field.textarea("note"),
+            Button("record", "Record it"),
+        )
 
 
 class NoteForm(forms.Form):

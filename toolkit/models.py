@@ -24,7 +24,7 @@ from rcrp.accounts.models import AppendOnlyModel
 class DecisionQuerySet(models.QuerySet):  # type: ignore[type-arg]
     def for_page(self) -> DecisionQuerySet:
         """What the call pages show with a decision (one query)."""
-        return self.select_related("element", "policy_version", "handler", "site")
+        return self.select_related("element", "policy_version", "handler", "site", "handover")
 
     def for_list(self) -> DecisionQuerySet:
         return self.select_related("element", "handler", "site")
@@ -37,6 +37,9 @@ class Decision(models.Model):
         IN_PROGRESS = "in_progress", "In progress"
         COMPLETED = "completed", "Completed"
         ABANDONED = "abandoned", "Abandoned"
+        # Housekeeping closed a call that had reached its outcome but was never completed: the
+        # outcome stands in the record (a deploy is never called "abandoned").
+        UNCONFIRMED = "unconfirmed", "Outcome reached, not completed"
 
     class CallerType(models.TextChoices):
         PUBLIC = "public", "A member of the public"
@@ -54,9 +57,13 @@ class Decision(models.Model):
         OTHER = "other", "Other agency"
 
     reference = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # The one-time token of the form that started the call: a double click or a retried POST
+    # finds the decision it already made instead of making a second one.
+    start_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     incident_ref = models.CharField("incident reference", max_length=40, blank=True)
     incident_ref_missing_reason = models.CharField(max_length=200, blank=True)
-    caller_type = models.CharField(max_length=10, choices=CallerType)
+    # Blank only when the handler deployed from the start page before choosing who is calling.
+    caller_type = models.CharField(max_length=10, choices=CallerType, blank=True)
     partner_kind = models.CharField(max_length=20, choices=PartnerKind, blank=True)
     element = models.ForeignKey("policies.Element", models.PROTECT, null=True, blank=True, related_name="+")
     policy_version = models.ForeignKey(
@@ -72,7 +79,16 @@ class Decision(models.Model):
         null=True,
         blank=True,
         related_name="followed_by",
-        help_text="The latest earlier decision on the same incident (new information)",
+        help_text="The earlier decision this one re-assesses on new information (the latest on the incident)",
+    )
+    reassessment_note = models.CharField(max_length=300, blank=True)
+    reassessment_opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="A supervisor who opened this re-assessment by answering an escalation with deploy",
     )
     status = models.CharField(max_length=12, choices=Status, default=Status.IN_PROGRESS)
     step = models.PositiveIntegerField(default=0, help_text="Changes with every answer: the step token")
@@ -99,9 +115,12 @@ class Decision(models.Model):
     override_reason = models.CharField(max_length=300, blank=True)
     caller_told = models.BooleanField(null=True, blank=True)
     receiving_agency_ref = models.CharField(max_length=60, blank=True)
-    # s136: arrival at the place of safety, and when the handover passed 60 minutes.
+    completed_before_answer = models.BooleanField(
+        default=False, help_text="Completed (confirmed by the handler) while an escalation was unanswered"
+    )
+    # s136: arrival at the place of safety, from the current path's answer. The 60-minute clock
+    # runs from here until a HandoverRecord stops it, whether or not the call is completed.
     pos_arrival_at = models.DateTimeField(null=True, blank=True)
-    handover_overdue_at = models.DateTimeField(null=True, blank=True)
 
     objects = DecisionQuerySet.as_manager()
 
@@ -112,11 +131,12 @@ class Decision(models.Model):
             models.Index(fields=["handler", "-started_at"], name="decision_handler_idx"),
             # new information: earlier decisions on the same incident
             models.Index(fields=["incident_ref", "-started_at"], name="decision_incident_idx"),
-            # supervisor search and dashboards: by time, site, element, outcome
-            models.Index(
-                fields=["-started_at", "site", "element", "outcome_category"], name="decision_search_idx"
-            ),
+            # housekeeping: in-progress calls by last activity
             models.Index(fields=["status", "last_activity_at"], name="decision_status_idx"),
+            # the s136 sweep: decisions with an arrival time
+            models.Index(
+                fields=["pos_arrival_at"], condition=Q(pos_arrival_at__isnull=False), name="decision_s136_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -164,7 +184,12 @@ class Decision(models.Model):
 
     @property
     def no_police(self) -> bool:
-        return self.outcome_category in {"SIGNPOST", "REFUSE_REDIRECT"}
+        return bool(self.outcome_category) and engine.Category(self.outcome_category) in engine.NO_POLICE
+
+    @property
+    def police_attend(self) -> bool:
+        """An outcome where police go (deploy, joint, ordinary policing): not a no-police one."""
+        return self.has_outcome and not self.no_police
 
 
 class DecisionAnswer(AppendOnlyModel):
@@ -203,6 +228,7 @@ class Escalation(models.Model):
         UNSURE = "unsure", "I am unsure"
         OTHER = "other", "Something else"
         HANDOVER_OVERDUE = "handover_overdue", "s136 handover over 60 minutes"
+        OUTCOME = "outcome", "The policy outcome needs a supervisor"
 
     class Response(models.TextChoices):
         UPHOLD = "uphold", "Uphold the decision"
@@ -232,6 +258,17 @@ class Escalation(models.Model):
         settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
     )
     answered_at = models.DateTimeField(null=True, blank=True)
+    answered_after_completion = models.BooleanField(
+        default=False, help_text="The call was already completed when the supervisor answered"
+    )
+    reassessment = models.ForeignKey(
+        Decision,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The re-assessment a deploy answer opened on a completed no-police decision",
+    )
 
     class Meta:
         ordering = ["raised_at"]
@@ -240,7 +277,11 @@ class Escalation(models.Model):
             # At most one automatic s136 escalation per decision.
             models.UniqueConstraint(
                 fields=["decision"], condition=Q(reason="handover_overdue"), name="escalation_one_overdue"
-            )
+            ),
+            # At most one escalation raised by an +ESCALATE outcome per decision.
+            models.UniqueConstraint(
+                fields=["decision"], condition=Q(reason="outcome"), name="escalation_one_outcome"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -269,3 +310,26 @@ class DecisionNote(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.decision}"
+
+
+class HandoverRecord(AppendOnlyModel):
+    """s136: what stopped the 60-minute handover clock: the handover, or the duty inspector's decision.
+
+    The clock belongs to the detention, not to the call page: it runs from the decision's arrival
+    time until one of these is recorded, even after the call is completed (which is why this is a
+    row of its own and not a field of the frozen decision).
+    """
+
+    class Kind(models.TextChoices):
+        HANDED_OVER = "handed_over", "Handover to health completed"
+        INSPECTOR = "inspector", "Duty inspector's decision recorded"
+
+    decision = models.OneToOneField(Decision, models.PROTECT, related_name="handover")
+    kind = models.CharField(max_length=12, choices=Kind)
+    occurred_at = models.DateTimeField(help_text="When the handover or the inspector's decision happened")
+    note = models.CharField(max_length=500, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} at {self.occurred_at:%H:%M} ({self.decision})"

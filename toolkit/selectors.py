@@ -4,18 +4,36 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from policies import flow as engine
 from rcrp.accounts.errors import NotFound
 from rcrp.accounts.models import User
 from toolkit.flows import flow_for
-from toolkit.models import Decision, DecisionAnswer, Escalation
+from toolkit.models import Decision, DecisionAnswer, Escalation, HandoverRecord
 
 AnswerPair = tuple[str, engine.AnswerValue]
+SUPERVISE = "accounts.supervise_calls"
+AUDIT = "accounts.audit_decisions"
+HANDOVER_LIMIT = timedelta(minutes=60)
+# A s136 detention lasts at most 24 hours plus a 12-hour extension: a clock older than that has
+# ended in law even if nobody recorded the handover, so it is no longer shown or swept.
+S136_CLOCK_WINDOW = timedelta(hours=36)
+
+
+def value_label(question: engine.Question, value: engine.AnswerValue) -> str:
+    """The words shown for an answer value (a checklist's ticked items joined)."""
+    if question.kind.has_answers:
+        answer = question.answer(str(value))
+        return answer.label if answer else str(value)
+    if isinstance(value, tuple):
+        labels = {item.value: item.label for item in question.items}
+        return "; ".join(labels.get(v, v) for v in value)
+    return str(value)
 
 
 def answer_pairs(answers: list[DecisionAnswer]) -> list[AnswerPair]:
@@ -90,20 +108,35 @@ def decision_get_for_reader(*, user: User, reference: UUID) -> Decision:
         decision = Decision.objects.for_page().defer("policy_version__document").get(reference=reference)
     except Decision.DoesNotExist:
         raise NotFound("No such decision") from None
-    if decision.handler_id == user.pk:
-        return decision
-    if user.has_perm("accounts.supervise_calls") or user.has_perm("accounts.audit_decisions"):
+    if decision.handler_id == user.pk or user.has_perm(SUPERVISE) or user.has_perm(AUDIT):
         return decision
     raise NotFound("No such decision")
 
 
-def decision_list_mine_today(*, user: User, now: datetime | None = None) -> QuerySet[Decision]:
-    """The handler's decisions since midnight (local time), in progress first, newest first."""
+def may_act_on_decision(*, user: User, decision: Decision) -> bool:
+    """The handler of the call, or a supervisor: who may add to a decision (notes, the handover)."""
+    return decision.handler_id == user.pk or user.has_perm(SUPERVISE)
+
+
+def decision_list_mine(*, user: User, now: datetime | None = None) -> QuerySet[Decision]:
+    """My calls: every open call whenever it started, today's calls, and any call with a running
+    s136 clock or an unanswered escalation. Open first, then newest (one query)."""
     now = now or timezone.now()
     midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    waiting = Escalation.objects.filter(decision=OuterRef("pk"), answered_at__isnull=True)
+    clock_running = Q(
+        pos_arrival_at__gte=now - S136_CLOCK_WINDOW, pos_arrival_at__isnull=False, handover__isnull=True
+    )
     return (
         Decision.objects.for_list()
-        .filter(handler=user, started_at__gte=midnight)
+        .annotate(waiting=Exists(waiting), clock_running=Q(clock_running))
+        .filter(handler=user)
+        .filter(
+            Q(started_at__gte=midnight)
+            | Q(status=Decision.Status.IN_PROGRESS)
+            | Q(waiting=True)
+            | clock_running
+        )
         .annotate(
             open_first=Case(
                 When(status=Decision.Status.IN_PROGRESS, then=Value(0)),
@@ -142,10 +175,88 @@ def escalation_list_open() -> QuerySet[Escalation]:
 
 
 def escalation_list_for_decision(*, decision: Decision) -> list[Escalation]:
-    return list(decision.escalations.select_related("answered_by", "claimed_by").order_by("raised_at"))
+    return list(
+        decision.escalations.select_related("answered_by", "claimed_by", "reassessment").order_by("raised_at")
+    )
 
 
-def handover_elapsed(decision: Decision, now: datetime | None = None) -> timedelta | None:
+def reassessments_waiting_for(*, user: User, exclude: Decision | None = None) -> list[Decision]:
+    """Re-assessments a supervisor opened for this handler that are still in progress (an alert)."""
+    qs = Decision.objects.for_list().filter(
+        handler=user, status=Decision.Status.IN_PROGRESS, reassessment_opened_by__isnull=False
+    )
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    return list(qs.order_by("-started_at")[:5])
+
+
+@dataclass(frozen=True)
+class HandoverClock:
+    """s136: the 60-minute clock from arrival at the place of safety, and what stopped it."""
+
+    arrival: datetime
+    stop: HandoverRecord | None
+    now: datetime
+
+    @property
+    def running(self) -> bool:
+        return self.stop is None and self.now - self.arrival < S136_CLOCK_WINDOW
+
+    @property
+    def elapsed(self) -> timedelta:
+        return (self.stop.occurred_at if self.stop else self.now) - self.arrival
+
+    @property
+    def overdue(self) -> bool:
+        return self.elapsed >= HANDOVER_LIMIT
+
+    @property
+    def minutes(self) -> int:
+        return int(self.elapsed.total_seconds() // 60)
+
+
+def handover_clock(decision: Decision, now: datetime | None = None) -> HandoverClock | None:
+    """The decision's s136 clock, or None when no arrival time is on its path.
+
+    No query when the decision came from `for_page()` (which joins the handover record).
+    """
     if decision.pos_arrival_at is None:
         return None
-    return (now or timezone.now()) - decision.pos_arrival_at
+    stop: HandoverRecord | None = getattr(decision, "handover", None)
+    return HandoverClock(arrival=decision.pos_arrival_at, stop=stop, now=now or timezone.now())
+
+
+@dataclass(frozen=True)
+class Reassessment:
+    """How a re-assessment changed the decision: the earlier and later decision and their outcomes."""
+
+    earlier: Decision
+    later: Decision
+
+    @property
+    def to_police(self) -> bool:
+        """A no-police decision re-assessed to police attendance: shown at the top of both records."""
+        return self.earlier.no_police and self.later.police_attend
+
+
+def decision_links(decision: Decision) -> dict[str, Any]:
+    """The decisions linked to this one on new information: what it follows, what superseded it."""
+    later = list(Decision.objects.for_list().filter(follows=decision).order_by("started_at"))
+    changes = [Reassessment(decision, d) for d in later]
+    earlier = None
+    if decision.follows_id is not None:
+        earlier = Decision.objects.for_list().get(pk=decision.follows_id)
+        changes.insert(0, Reassessment(earlier, decision))
+    return {
+        "follows": earlier,
+        "superseded_by": later,
+        "to_police": [c for c in changes if c.to_police],
+    }
+
+
+def earlier_decision_summary(decision: Decision) -> dict[str, Any] | None:
+    """What the call page shows beside the new questions: the earlier decision's outcome and answers."""
+    if decision.follows_id is None:
+        return None
+    earlier = Decision.objects.for_list().get(pk=decision.follows_id)
+    return {"decision": earlier, "answers": current_path(list(earlier.answers.all()))}

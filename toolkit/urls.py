@@ -2,14 +2,14 @@ from __future__ import annotations
 
 from django.urls import path
 
-from toolkit.views import calls, decisions, escalations
+from toolkit.views import calls, decisions, escalations, start
 
 app_name = "toolkit"
 
 urlpatterns = [
-    path("start/", calls.start, name="start"),
-    path("deploy/", calls.deploy_now, name="deploy-now"),
-    path("my-calls/", calls.my_calls, name="my-calls"),
+    path("start/", start.start, name="start"),
+    path("deploy/", start.deploy_now, name="deploy-now"),
+    path("my-calls/", start.my_calls, name="my-calls"),
     path("calls/<uuid:reference>/", calls.call, name="call"),
     path("calls/<uuid:reference>/answer/", calls.answer, name="answer"),
     path("calls/<uuid:reference>/change/<int:position>/", calls.change, name="change"),
@@ -17,6 +17,7 @@ urlpatterns = [
     path("calls/<uuid:reference>/escalate/", calls.escalate, name="escalate"),
     path("calls/<uuid:reference>/escalations/", calls.escalation_status, name="escalation-status"),
     path("calls/<uuid:reference>/complete/", calls.complete, name="complete"),
+    path("calls/<uuid:reference>/handover/", start.handover, name="handover"),
     path("escalations/", escalations.escalation_list, name="escalations"),
     path("escalations/rows/", escalations.escalation_rows, name="escalation-rows"),
     path("escalations/<int:pk>/claim/", escalations.escalation_claim, name="escalation-claim"),

@@ -35,3 +35,10 @@ def v1(db: None, policy_owner: Any, second_policy_owner: Any) -> dict[str, Polic
 def welfare(db: None, policy_owner: Any, second_policy_owner: Any) -> PolicyVersion:
     clear_cache()
     return published_v1("welfare", author=policy_owner, approver=second_policy_owner, with_scenarios=False)
+
+
+@pytest.fixture
+def handler_client(client: Any, call_handler: Any) -> Any:
+    """A test client signed in as the call handler."""
+    client.force_login(call_handler)
+    return client

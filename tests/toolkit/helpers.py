@@ -59,3 +59,11 @@ def walk(client: Any, decision: Decision, answers: dict[str, Any], limit: int = 
         response = client.post(url, answer_data(decision, answers[state.question.id]))
         assert response.status_code == 302, response.content.decode()[-1500:]
     raise AssertionError("the walk did not end")
+
+
+def start_scenario(client: Any, slug: str, scenario: Any, **extra: str) -> Decision:
+    """Start a call as a policy scenario's caller ("partner:gp" is a partner of that kind)."""
+    kind, _, partner = (scenario.caller_type or "public").partition(":")
+    if kind == "partner":
+        extra["partner_kind"] = partner
+    return start_call(client, slug, caller_type=kind if kind != "police" else "partner", **extra)

@@ -18,6 +18,8 @@ from rcrp.accounts.models import AuditEvent
 from toolkit import services
 from toolkit.models import Decision, DecisionAnswer, DecisionNote, Escalation
 from toolkit.selectors import call_state
+from toolkit.services.override import NO_REASON
+from toolkit.services.s136 import time_today
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("gate_off")]
 
@@ -148,7 +150,7 @@ def test_override_deploys_from_any_question_even_without_a_reason(call_handler: 
     decision.refresh_from_db()
     assert decision.override
     assert decision.outcome_category == "DEPLOY"
-    assert decision.override_reason == services.NO_REASON
+    assert decision.override_reason == NO_REASON
     assert AuditEvent.objects.filter(action="toolkit.decision.overridden").exists()
     # Once deploying, further answers cannot undo it.
     assert give(decision, call_handler, "no").conflict
@@ -318,17 +320,23 @@ def test_s136_handover_raises_one_escalation_at_60_minutes(call_handler: Any, v1
     with time_machine.travel(t0 + dt.timedelta(minutes=60), tick=False):
         assert services.handover_overdue_sweep() == 1
         assert services.handover_overdue_sweep() == 0
-    decision.refresh_from_db()
-    assert decision.handover_overdue_at == t0 + dt.timedelta(minutes=60)
     escalation = Escalation.objects.get(decision=decision)
+    assert escalation.raised_at == t0 + dt.timedelta(minutes=60)
     assert escalation.reason == Escalation.Reason.HANDOVER_OVERDUE
     assert escalation.raised_by is None
 
 
-def test_an_arrival_time_later_than_now_is_taken_as_yesterday() -> None:
+def test_an_arrival_time_just_before_midnight_is_taken_as_yesterday() -> None:
     now = timezone.make_aware(dt.datetime(2026, 11, 26, 0, 20))
-    assert services._pos_arrival("23:50", now) == timezone.make_aware(dt.datetime(2026, 11, 25, 23, 50))
-    assert services._pos_arrival("00:05", now) == timezone.make_aware(dt.datetime(2026, 11, 26, 0, 5))
+    assert time_today("23:50", now) == timezone.make_aware(dt.datetime(2026, 11, 25, 23, 50))
+    assert time_today("00:05", now) == timezone.make_aware(dt.datetime(2026, 11, 26, 0, 5))
+
+
+def test_an_arrival_time_in_the_future_is_refused() -> None:
+    now = timezone.make_aware(dt.datetime(2026, 11, 26, 14, 0))
+    assert time_today("14:01", now) == timezone.make_aware(dt.datetime(2026, 11, 26, 14, 1))  # clock skew
+    with pytest.raises(ValidationError, match="cannot be in the future"):
+        time_today("15:00", now)
 
 
 def test_untouched_calls_are_marked_abandoned(call_handler: Any, welfare: Any) -> None:
@@ -337,6 +345,9 @@ def test_untouched_calls_are_marked_abandoned(call_handler: Any, welfare: Any) -
         stale = start(call_handler)
     with time_machine.travel(t0 + dt.timedelta(hours=3), tick=False):
         fresh = start(call_handler, incident_ref="CAD 2/26NOV26")
-        assert services.decisions_abandon_stale(older_than=dt.timedelta(hours=2)) == 1
+        assert services.decisions_close_stale(older_than=dt.timedelta(hours=2)) == {
+            "abandoned": 1,
+            "unconfirmed": 0,
+        }
     assert Decision.objects.get(pk=stale.pk).status == Decision.Status.ABANDONED
     assert Decision.objects.get(pk=fresh.pk).status == Decision.Status.IN_PROGRESS

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 from django.test import override_settings
 
-from tests.toolkit.helpers import answer_data, start_call, walk
+from tests.toolkit.helpers import answer_data, start_call, start_scenario, walk
 from toolkit.models import Decision, DecisionAnswer, Escalation
+from toolkit.selectors import call_state
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("gate_off")]
 
@@ -16,12 +18,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("gate_off")]
 @pytest.fixture
 def gate_off(settings: Any) -> None:
     settings.TRAINING_GATE_MODE = "off"
-
-
-@pytest.fixture
-def handler_client(client: Any, call_handler: Any) -> Any:
-    client.force_login(call_handler)
-    return client
 
 
 def test_start_page_lists_each_element_with_its_description(handler_client: Any, v1: Any) -> None:
@@ -40,11 +36,10 @@ def test_deep_link_prefills_element_and_incident(handler_client: Any, v1: Any) -
     body = handler_client.get("/toolkit/start/?element=s136&ref=cad 77/26nov26").content.decode()
     assert 'value="CAD 77/26NOV26"' in body
     s136 = v1["s136"].element_id
-    assert (
-        f'value="{s136}"\n    \n      checked="checked"' in body
-        or f'value="{s136}" checked' in body
-        or "checked" in body
-    )
+    radios = [tag for tag in re.findall(r"<input\b[^>]*>", body) if 'name="element"' in tag]
+    checked = [re.search(r'value="([^"]*)"', tag)[1] for tag in radios if re.search(r"\bchecked\b", tag)]
+    assert len(radios) == 4
+    assert checked == [str(s136)]
 
 
 def test_start_form_errors_are_a_400_with_an_error_summary(handler_client: Any, v1: Any) -> None:
@@ -109,16 +104,44 @@ def test_a_double_submitted_answer_is_stored_once(handler_client: Any, v1: Any) 
     assert DecisionAnswer.objects.filter(decision=decision).count() == 1
 
 
-def test_a_stale_tab_is_told_the_call_moved_on(handler_client: Any, v1: Any) -> None:
+def test_a_stale_tab_with_a_different_answer_sees_both_and_can_record_its_own(
+    handler_client: Any, v1: Any
+) -> None:
     decision = start_call(handler_client, "welfare")
     url = f"/toolkit/calls/{decision.reference}/answer/"
     stale = answer_data(decision, "no")
-    handler_client.post(url, stale)
+    handler_client.post(url, stale)  # tab A: "No"
     handler_client.post(url, answer_data(decision, "none"))
-    stale["answer"] = "yes"
-    response = handler_client.post(url, stale, follow=True)
-    assert "moved on in another tab" in response.content.decode()
-    assert DecisionAnswer.objects.filter(decision=decision).count() == 2
+    stale["answer"] = "yes"  # tab B, a step behind: "Yes"
+    response = handler_client.post(url, stale)
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "answered differently in another tab" in body
+    recorded = body.split('id="clash-recorded"')[1].split("</td>")[0]
+    posted = body.split('id="clash-posted"')[1].split("</td>")[0]
+    assert "No" in recorded
+    assert "Yes" in posted
+    assert DecisionAnswer.objects.filter(decision=decision).count() == 2  # nothing recorded yet
+    # One click records tab B's answer: a change at that question, the later answer superseded.
+    decision.refresh_from_db()
+    mine = {"step": decision.step, "position": 0, "question_id": stale["question_id"], "kind": stale["kind"]}
+    assert handler_client.post(url, {**mine, "answer": "yes"}).status_code == 302
+    path = call_state(Decision.objects.get(pk=decision.pk)).path
+    assert [a.value for a in path] == ["yes"]
+
+
+def test_a_stale_tab_whose_question_left_the_call_is_told_its_answer_was_not_recorded(
+    handler_client: Any, v1: Any
+) -> None:
+    decision = start_call(handler_client, "welfare")
+    url = f"/toolkit/calls/{decision.reference}/answer/"
+    handler_client.post(url, answer_data(decision, "no"))
+    behind = answer_data(decision, "none")  # tab B shows the second question
+    handler_client.post(url, answer_data(decision, "yes", position=0))  # tab A changes the first
+    response = handler_client.post(url, behind, follow=True)
+    body = response.content.decode()
+    assert "was not recorded" in body
+    assert "moved on in another tab" in body
 
 
 def test_an_unanswered_question_is_a_400_with_the_error_linked_to_the_first_answer(
@@ -286,8 +309,8 @@ def test_escalation_list_is_one_query_for_the_rows(
         services.escalation_raise(reference=decision.reference, actor=call_handler, reason="unsure")
     client.force_login(supervisor)
     client.get("/toolkit/escalations/rows/")
-    # session, user, roles and permissions, the s136 sweep's check, the rows
-    with django_assert_num_queries(5):
+    # session, user, roles and permissions, the rows (no sweep: housekeeping alone writes)
+    with django_assert_num_queries(4):
         body = client.get("/toolkit/escalations/rows/").content.decode()
     assert body.count("data-escalation=") == 3
 
@@ -322,12 +345,7 @@ def test_every_policy_scenario_reaches_its_outcome_through_the_views(handler_cli
     count = 0
     for slug in ELEMENTS:
         for scenario in load_scenarios(slug):
-            caller = scenario.caller_type or "public"
-            kind, _, partner = caller.partition(":")
-            extra = {"partner_kind": partner} if kind == "partner" else {}
-            decision = start_call(
-                handler_client, slug, caller_type=kind if kind != "police" else "partner", **extra
-            )
+            decision = start_scenario(handler_client, slug, scenario)
             decision = walk(handler_client, decision, scenario.answers)
             assert decision.outcome_category == scenario.expected_category, (slug, scenario.name)
             assert decision.outcome_id == scenario.expected_outcome, (slug, scenario.name)
@@ -340,8 +358,10 @@ def test_s136_page_shows_the_timer_and_raises_one_escalation_at_60_minutes(
     handler_client: Any, v1: Any
 ) -> None:
     import datetime as dt
+    from io import StringIO
 
     import time_machine
+    from django.core.management import call_command
     from django.utils import timezone
 
     from policies import flow as engine
@@ -369,10 +389,13 @@ def test_s136_page_shows_the_timer_and_raises_one_escalation_at_60_minutes(
     with time_machine.travel(t0 + dt.timedelta(minutes=59), tick=False):
         assert "Overdue" not in handler_client.get(url + "escalations/").content.decode()
         assert not Escalation.objects.exists()
+        assert handler_client.get(url).status_code == 200  # the handler is still at work: renews the session
     with time_machine.travel(t0 + dt.timedelta(minutes=60, seconds=1), tick=False):
         body = handler_client.get(url + "escalations/").content.decode()
         assert "Overdue" in body
-        handler_client.get(url + "escalations/")
+        assert not Escalation.objects.exists()  # a GET never writes: the sweep is housekeeping's
+        call_command("toolkit_housekeeping", stdout=StringIO())
+        call_command("toolkit_housekeeping", stdout=StringIO())
     escalation = Escalation.objects.get()
     assert escalation.reason == Escalation.Reason.HANDOVER_OVERDUE
 

@@ -1,4 +1,4 @@
-"""The live call: start, question, answer, change, override, escalate, outcome, complete, my calls."""
+"""The live call: question, answer (and its conflicts), change, override, escalate, outcome, complete."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,64 +15,22 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from policies import flow as engine
-from policies.models import Element
 from rcrp.accounts.http import AuthenticatedHttpRequest
+from rcrp.accounts.middleware import background_poll
 from toolkit import services
-from toolkit.forms import EscalateForm, OverrideForm, StartForm, normalise_incident_ref
-from toolkit.models import Decision
+from toolkit.forms import EscalateForm, OverrideForm
 from toolkit.selectors import (
     CallState,
     call_state,
     decision_get_for_handler,
-    decision_list_for_incident,
-    decision_list_mine_today,
+    earlier_decision_summary,
     escalation_list_for_decision,
-    handover_elapsed,
+    handover_clock,
+    reassessments_waiting_for,
 )
 from toolkit.views.common import step_of
-from training.gate import call_gate_check
-
-take_calls = permission_required("accounts.take_calls", raise_exception=True)
-
-
-def _call_url(decision: Decision) -> str:
-    return reverse("toolkit:call", args=[decision.reference])
-
-
-@login_required
-@take_calls
-@require_http_methods(["GET", "POST"])
-def start(request: AuthenticatedHttpRequest) -> HttpResponse:
-    elements = list(Element.objects.all())
-    gate = call_gate_check(user=request.user)
-    if request.method == "POST":
-        form = StartForm(request.POST, elements=elements)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                decision = services.decision_start(
-                    actor=request.user,
-                    element=data["element"],
-                    caller_type=data["caller_type"],
-                    partner_kind=data.get("partner_kind", ""),
-                    incident_ref=data["incident_ref"],
-                    incident_ref_missing_reason=data.get("incident_ref_missing_reason", ""),
-                )
-            except ValidationError as error:
-                form.add_error(None, error)
-            else:
-                return redirect(_call_url(decision))
-    else:
-        initial: dict[str, Any] = {}
-        slug = request.GET.get("element", "")
-        chosen = next((e for e in elements if e.slug == slug), None)
-        if chosen is not None:
-            initial["element"] = chosen.pk
-        if request.GET.get("ref"):
-            initial["incident_ref"] = normalise_incident_ref(request.GET["ref"])[:40]
-        form = StartForm(initial=initial, elements=elements)
-    status = 400 if form.errors else 200
-    return render(request, "toolkit/start.html", {"form": form, "gate": gate}, status=status)
+from toolkit.views.start import call_url as _call_url
+from toolkit.views.start import take_calls
 
 
 @login_required
@@ -107,6 +65,7 @@ def _render_call(
     *,
     position: int | None = None,
     error: str = "",
+    errors: list[tuple[str, str]] | None = None,
     posted: dict[str, Any] | None = None,
     status: int = 200,
 ) -> HttpResponse:
@@ -117,11 +76,13 @@ def _render_call(
         "state": state,
         "escalations": escalations,
         "open_escalation": any(e.is_open for e in escalations),
-        "handover_elapsed": handover_elapsed(decision),
+        "clock": handover_clock(decision),
+        "earlier": earlier_decision_summary(decision),
         "now": timezone.now(),
     }
     if decision.has_outcome and position is None:
-        context["errors"] = [("caller_told", error)] if error else []
+        context["errors"] = errors or []
+        context["error_codes"] = {code for code, _ in errors or []}
         return render(request, "toolkit/outcome.html", context, status=status)
     if position is None:
         position = len(state.path)
@@ -143,12 +104,21 @@ def _render_call(
             "reference_extract": state.flow.references.get(question.reference)
             if question.reference
             else None,
-            "earlier": decision_list_for_incident(incident_ref=decision.incident_ref, exclude=decision)
-            if not state.path
-            else [],
         }
     )
     return render(request, "toolkit/question.html", context, status=status)
+
+
+def _posted_answer(request: AuthenticatedHttpRequest) -> tuple[object, str]:
+    """The answer value and note a question page (or the conflict page) sent."""
+    raw: object = (
+        request.POST.getlist("answer")
+        if request.POST.get("kind") == "checklist"
+        else request.POST.get("answer", "")
+    )
+    chosen = raw if isinstance(raw, str) else ""
+    note = request.POST.get(f"note_{chosen}", "") if chosen else request.POST.get("note", "")
+    return raw, note
 
 
 @login_required
@@ -161,13 +131,7 @@ def answer(request: AuthenticatedHttpRequest, reference: UUID) -> HttpResponse:
     except ValueError:
         position = -1
     question_id = request.POST.get("question_id", "")
-    raw: object = (
-        request.POST.getlist("answer")
-        if request.POST.get("kind") == "checklist"
-        else request.POST.get("answer", "")
-    )
-    chosen = raw if isinstance(raw, str) else ""
-    note = request.POST.get(f"note_{chosen}", "") if chosen else request.POST.get("note", "")
+    raw, note = _posted_answer(request)
     if position < 0:
         messages.warning(request, "That answer could not be read. Check the question below.")
         return redirect(here)
@@ -194,6 +158,18 @@ def answer(request: AuthenticatedHttpRequest, reference: UUID) -> HttpResponse:
             posted={"value": raw, "note": note},
             status=400,
         )
+    if result.clash is not None:
+        # Two different answers to one question: show both and let the handler choose (409).
+        decision = decision_get_for_handler(user=request.user, reference=reference)
+        state = call_state(decision)
+        context = {
+            "decision": decision,
+            "state": state,
+            "clash": result.clash,
+            "later_answers": len(state.path) - result.clash.position - 1,
+            "posted_list": result.clash.posted_value if isinstance(result.clash.posted_value, list) else [],
+        }
+        return render(request, "toolkit/answer_conflict.html", context, status=409)
     if result.conflict:
         messages.warning(request, result.message)
     return redirect(here)
@@ -203,7 +179,7 @@ def answer(request: AuthenticatedHttpRequest, reference: UUID) -> HttpResponse:
 @take_calls
 @require_http_methods(["GET", "POST"])
 def override(request: AuthenticatedHttpRequest, reference: UUID) -> HttpResponse:
-    """Immediate risk: deploy police now. One short reason, never refused."""
+    """Immediate risk: deploy police now. One short reason, never refused; +LAS when ticked."""
     decision = decision_get_for_handler(user=request.user, reference=reference)
     if not decision.is_open:
         return redirect("toolkit:decision", reference=decision.reference)
@@ -211,29 +187,13 @@ def override(request: AuthenticatedHttpRequest, reference: UUID) -> HttpResponse
         form = OverrideForm(request.POST)
         form.is_valid()  # never blocks: an over-long reason is cut, an empty one recorded as such
         services.decision_override(
-            reference=reference, actor=request.user, reason=request.POST.get("reason", "")
+            reference=reference,
+            actor=request.user,
+            reason=request.POST.get("reason", ""),
+            las=request.POST.get("las") == "on",
         )
         return redirect(_call_url(decision))
     return render(request, "toolkit/override.html", {"decision": decision, "form": OverrideForm()})
-
-
-@login_required
-@take_calls
-@require_http_methods(["GET", "POST"])
-def deploy_now(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The deploy override without a call in progress (also when the training gate blocks)."""
-    if request.method == "POST":
-        form = OverrideForm(request.POST, with_incident=True)
-        form.is_valid()
-        decision = services.decision_start_override(
-            actor=request.user,
-            reason=request.POST.get("reason", ""),
-            incident_ref=normalise_incident_ref(request.POST.get("incident_ref", ""))[:40],
-        )
-        return redirect(_call_url(decision))
-    return render(
-        request, "toolkit/override.html", {"form": OverrideForm(with_incident=True), "decision": None}
-    )
 
 
 @login_required
@@ -262,19 +222,19 @@ def escalate(request: AuthenticatedHttpRequest, reference: UUID) -> HttpResponse
 @login_required
 @take_calls
 @require_safe
+@background_poll
 def escalation_status(request: AuthenticatedHttpRequest, reference: UUID) -> HttpResponse:
-    """The handler's live view of their escalations (htmx polls it while the call is open)."""
+    """The handler's live view of the call's escalations, s136 clock and supervisors' re-assessments
+    (htmx polls it every few seconds; a poll never writes and never keeps the session alive)."""
     decision = decision_get_for_handler(user=request.user, reference=reference)
-    due = decision.is_open and decision.pos_arrival_at and decision.handover_overdue_at is None
-    if due and services.handover_overdue_sweep():
-        decision = decision_get_for_handler(user=request.user, reference=reference)
     return render(
         request,
         "toolkit/includes/_escalation_status.html",
         {
             "decision": decision,
             "escalations": escalation_list_for_decision(decision=decision),
-            "handover_elapsed": handover_elapsed(decision),
+            "clock": handover_clock(decision),
+            "reassessments": reassessments_waiting_for(user=request.user, exclude=decision),
         },
     )
 
@@ -289,22 +249,16 @@ def complete(request: AuthenticatedHttpRequest, reference: UUID) -> HttpResponse
             actor=request.user,
             step=step_of(request),
             caller_told=request.POST.get("caller_told") == "yes",
+            before_answer_confirmed=request.POST.get("before_answer") == "yes",
             receiving_agency_ref=request.POST.get("receiving_agency_ref", ""),
         )
     except ValidationError as error:
         decision = decision_get_for_handler(user=request.user, reference=reference)
-        return _render_call(request, call_state(decision), error=error.messages[0], status=400)
+        errors = [(e.code or "complete", e.messages[0]) for e in error.error_list]
+        return _render_call(request, call_state(decision), errors=errors, status=400)
     if result.conflict:
         messages.warning(request, result.message)
         return redirect("toolkit:call", reference=reference)
     if result.recorded:
         messages.success(request, "Call completed. The decision is saved and can no longer be changed.")
     return redirect("toolkit:decision", reference=reference)
-
-
-@login_required
-@take_calls
-@require_safe
-def my_calls(request: AuthenticatedHttpRequest) -> HttpResponse:
-    decisions = list(decision_list_mine_today(user=request.user))
-    return render(request, "toolkit/my_calls.html", {"decisions": decisions})

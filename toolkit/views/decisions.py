@@ -18,8 +18,11 @@ from toolkit.forms import NoteForm
 from toolkit.selectors import (
     call_state,
     decision_get_for_reader,
+    decision_links,
     decision_list_recent,
     escalation_list_for_decision,
+    handover_clock,
+    may_act_on_decision,
 )
 from toolkit.views.common import any_permission_required
 
@@ -36,10 +39,11 @@ def _detail(
             "state": call_state(decision),
             "escalations": escalation_list_for_decision(decision=decision),
             "notes": list(decision.notes.select_related("author")),
-            "follows": decision.follows,
+            "links": decision_links(decision),
+            "clock": handover_clock(decision),
             "form": form,
-            "can_note": decision.handler_id == request.user.pk
-            or request.user.has_perm("accounts.supervise_calls"),
+            "can_note": may_act_on_decision(user=request.user, decision=decision),
+            "can_reassess": not decision.is_open and request.user.has_perm("accounts.take_calls"),
         },
         status=status,
     )
@@ -55,7 +59,7 @@ def decision_detail(request: AuthenticatedHttpRequest, reference: UUID) -> HttpR
 @require_POST
 def decision_note(request: AuthenticatedHttpRequest, reference: UUID) -> HttpResponse:
     decision = decision_get_for_reader(user=request.user, reference=reference)
-    if not (decision.handler_id == request.user.pk or request.user.has_perm("accounts.supervise_calls")):
+    if not may_act_on_decision(user=request.user, decision=decision):
         raise PermissionDenied("Only the call handler or a supervisor can add to a decision.")
     form = NoteForm(request.POST)
     if form.is_valid():

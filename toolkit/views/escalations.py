@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from rcrp.accounts.http import AuthenticatedHttpRequest
+from rcrp.accounts.middleware import background_poll
 from toolkit import services
 from toolkit.forms import EscalationAnswerForm
 from toolkit.models import Escalation
@@ -21,7 +22,6 @@ support_floor = permission_required("accounts.support_floor", raise_exception=Tr
 
 
 def _rows_context(request: AuthenticatedHttpRequest) -> dict[str, object]:
-    services.handover_overdue_sweep()  # s136 handovers past 60 minutes appear here at once
     site = request.GET.get("site", "")
     escalations = escalation_list_open()
     if site:
@@ -41,6 +41,7 @@ def escalation_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @support_floor
 @require_safe
+@background_poll
 def escalation_rows(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The list's rows alone: htmx swaps them in every few seconds."""
     return render(request, "toolkit/includes/_escalation_rows.html", _rows_context(request))
@@ -59,6 +60,23 @@ def escalation_claim(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     return redirect("toolkit:escalation-answer", pk=pk)
 
 
+def _answered_message(escalation: Escalation) -> str:
+    """What the supervisor is told: the truth about where the answer went."""
+    if not escalation.answered_after_completion:
+        return "Answer sent. The call handler sees it on their call now."
+    handler = escalation.decision.handler.display_name
+    if escalation.reassessment is not None:
+        return (
+            f"The call was already completed, so your answer is attached to the decision. A "
+            f"re-assessment to deploy police has been opened for {handler}: it shows on their "
+            "open call page and My calls."
+        )
+    return (
+        "The call was already completed, so the handler will not see this on the call. Your answer "
+        "is attached to the decision."
+    )
+
+
 @login_required
 @support_floor
 @require_http_methods(["GET", "POST"])
@@ -72,7 +90,7 @@ def escalation_answer(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     form = EscalationAnswerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.escalation_answer(
+            answered = services.escalation_answer(
                 escalation=escalation,
                 actor=request.user,
                 response=form.cleaned_data["response"],
@@ -81,7 +99,7 @@ def escalation_answer(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Answer sent. The call handler sees it on their call now.")
+            messages.success(request, _answered_message(answered))
             return redirect("toolkit:escalations")
     state = call_state(escalation.decision)
     status = 400 if form.errors else 200

@@ -1,4 +1,4 @@
-"""Run every minute by the scheduler: s136 handovers past 60 minutes, and stale calls abandoned."""
+"""Run every minute by the scheduler: s136 handovers past 60 minutes, and stale calls closed."""
 
 from __future__ import annotations
 
@@ -6,13 +6,19 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from toolkit.services import abandon_after, decisions_abandon_stale, handover_overdue_sweep
+from toolkit.services import abandon_after, decisions_close_stale, handover_overdue_sweep
 
 
 class Command(BaseCommand):
-    help = "Raise s136 handover escalations at 60 minutes and mark untouched calls abandoned."
+    help = (
+        "Raise s136 handover escalations at 60 minutes (completed calls too) and close untouched "
+        "calls: abandoned, or 'outcome reached, not completed' when they had an outcome."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         raised = handover_overdue_sweep()
-        abandoned = decisions_abandon_stale(older_than=abandon_after())
-        self.stdout.write(f"s136 handovers overdue: {raised}; calls abandoned: {abandoned}")
+        closed = decisions_close_stale(older_than=abandon_after())
+        self.stdout.write(
+            f"s136 handovers overdue: {raised}; calls abandoned: {closed['abandoned']}; "
+            f"outcome reached, not completed: {closed['unconfirmed']}"
+        )

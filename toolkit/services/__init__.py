@@ -1,0 +1,41 @@
+"""Every write of the live call and the decision log. Views call these; nothing else writes.
+
+Split by feature: `calls` (start, answer, override, complete, notes), `escalations` (raise,
+claim, answer), `s136` (the handover clock) and `housekeeping` (the every-minute jobs). The names
+below are the public API, so callers write `services.decision_start(...)` whatever the module.
+"""
+
+from __future__ import annotations
+
+from toolkit.services.calls import (
+    AnswerClash,
+    StepResult,
+    decision_answer,
+    decision_complete,
+    decision_note_add,
+    decision_override,
+    decision_start,
+    decision_start_override,
+)
+from toolkit.services.escalations import escalation_answer, escalation_claim, escalation_raise
+from toolkit.services.housekeeping import abandon_after, decisions_close_stale
+from toolkit.services.s136 import HANDOVER_LIMIT, handover_overdue_sweep, handover_record
+
+__all__ = [
+    "HANDOVER_LIMIT",
+    "AnswerClash",
+    "StepResult",
+    "abandon_after",
+    "decision_answer",
+    "decision_complete",
+    "decision_note_add",
+    "decision_override",
+    "decision_start",
+    "decision_start_override",
+    "decisions_close_stale",
+    "escalation_answer",
+    "escalation_claim",
+    "escalation_raise",
+    "handover_overdue_sweep",
+    "handover_record",
+]

@@ -1,0 +1,534 @@
+"""The live call's writes: start, answer, deploy override, complete, and notes on a decision.
+
+Each answer is stored in one transaction with the decision row locked, so two tabs, a double
+click or a retried request can never record twice or fork the call: every form carries the
+decision's `step`. A POST whose step is stale records nothing: when it repeats what is recorded
+it is harmless; otherwise it is a conflict the handler sees, never a silent drop. Starting a call
+and deploying from the start page carry a one-time token, so a retry finds the decision it made.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from policies import flow as engine
+from policies.models import Agency, Element, PolicyVersion
+from policies.selectors import policy_version_get_live, policy_versions_due
+from policies.services import policy_versions_publish_due
+from rcrp.accounts.audit import audit_event_record
+from rcrp.accounts.models import User
+from toolkit.models import Decision, DecisionAnswer, DecisionNote, Escalation
+from toolkit.selectors import (
+    CallState,
+    answer_pairs,
+    call_state,
+    decision_get_for_handler,
+    decision_list_for_incident,
+    value_label,
+)
+from toolkit.services.escalations import escalation_raise_for_outcome
+from toolkit.services.override import OUTCOME_FIELDS, apply_override
+from toolkit.services.s136 import time_today
+from training.gate import call_gate_check
+
+
+@dataclass(frozen=True)
+class AnswerClash:
+    """A stale answer that differs from the one recorded for the same question: shown side by side."""
+
+    position: int
+    question_id: str
+    question_text: str
+    kind: str
+    recorded_label: str
+    recorded_note: str
+    recorded_at: dt.datetime
+    posted_value: str | list[str]
+    posted_label: str
+    posted_note: str
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What happened to a POST: recorded, a harmless repeat, or refused because the call moved on."""
+
+    recorded: bool
+    conflict: bool = False
+    message: str = ""
+    clash: AnswerClash | None = None
+
+
+def _now(now: dt.datetime | None) -> dt.datetime:
+    return now or timezone.now()
+
+
+def _site_of(user: User) -> Any:
+    record = getattr(user, "staff_record", None)
+    return record.site if record is not None else None
+
+
+def _lock_open_call(*, reference: UUID, actor: User) -> Decision:
+    """The actor's own call, locked for this transaction (NotFound for anyone else's), if still open."""
+    fresh = decision_get_for_handler(user=actor, reference=reference, lock=True)
+    if not fresh.is_open:
+        raise ValidationError(
+            "This call is already completed. Start a new call or add a note to the decision."
+        )
+    return fresh
+
+
+def _clean_caller(caller_type: str, partner_kind: str) -> tuple[str, str]:
+    """The caller as the service accepts it (the form is not trusted to have checked)."""
+    if caller_type not in Decision.CallerType.values:
+        raise ValidationError("Select who is calling", code="caller_type")
+    if caller_type != Decision.CallerType.PARTNER:
+        return caller_type, ""
+    if partner_kind not in Decision.PartnerKind.values:
+        raise ValidationError("Select which partner agency is calling", code="partner_kind")
+    return caller_type, partner_kind
+
+
+def _decision_for_token(*, actor: User, token: UUID | None) -> Decision | None:
+    """The decision a form with this one-time token already made (a double click or a retry)."""
+    if token is None:
+        return None
+    return Decision.objects.filter(start_token=token, handler=actor).first()
+
+
+def _create_once(*, actor: User, token: UUID | None, **fields: Any) -> tuple[Decision, bool]:
+    """Create the decision, or return the one this token made already (two racing POSTs)."""
+    try:
+        with transaction.atomic():
+            return Decision.objects.create(handler=actor, start_token=token, **fields), True
+    except IntegrityError:
+        existing = _decision_for_token(actor=actor, token=token)
+        if existing is None:
+            raise
+        return existing, False
+
+
+def _live_version(element: Element, now: dt.datetime) -> PolicyVersion | None:
+    """The version a call starting now walks: a scheduled version whose time has come is published
+    first (the every-minute job may not have run yet), so no call starts on a version past its end."""
+    if policy_versions_due(now=now, element=element):
+        policy_versions_publish_due(now=now, element=element)
+    return policy_version_get_live(element=element)
+
+
+# --- Starting a call ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def decision_start(
+    *,
+    actor: User,
+    element: Element,
+    caller_type: str,
+    partner_kind: str = "",
+    incident_ref: str = "",
+    incident_ref_missing_reason: str = "",
+    follows: Decision | None = None,
+    token: UUID | None = None,
+    now: dt.datetime | None = None,
+) -> Decision:
+    """Start a call on the element's published policy version, after the training gate.
+
+    `follows` is the earlier decision this call re-assesses on new information; without it, the
+    latest earlier decision on the same incident is linked. The same `token` twice returns the
+    first decision. Raises PermissionDenied when the gate blocks (the deploy override never asks
+    the gate), ValidationError for a bad caller or when the element has no published policy.
+    """
+    existing = _decision_for_token(actor=actor, token=token)
+    if existing is not None:
+        return existing
+    caller_type, partner_kind = _clean_caller(caller_type, partner_kind)
+    gate = call_gate_check(user=actor)
+    if not gate.may_start_call:
+        raise PermissionDenied(" ".join(gate.reasons))
+    now = _now(now)
+    version = _live_version(element, now)
+    if version is None:
+        raise ValidationError(
+            f"There is no published policy for {element.title}. "
+            "Use the deploy override or the printed policy."
+        )
+    if follows is None:
+        earlier = decision_list_for_incident(incident_ref=incident_ref)
+        follows = earlier[0] if earlier else None
+    decision, created = _create_once(
+        actor=actor,
+        token=token,
+        incident_ref=incident_ref,
+        incident_ref_missing_reason="" if incident_ref else incident_ref_missing_reason,
+        caller_type=caller_type,
+        partner_kind=partner_kind,
+        element=element,
+        policy_version=version,
+        content_hash=version.content_hash,
+        engine_version=engine.ENGINE_VERSION,
+        site=_site_of(actor),
+        follows=follows,
+        started_at=now,
+        last_activity_at=now,
+        training_warning=" ".join(gate.reasons) if gate.show_warning else "",
+    )
+    if created:
+        audit_event_record(
+            actor=actor,
+            action="toolkit.decision.started",
+            target=decision,
+            data={
+                "new": {
+                    "element": element.slug,
+                    "version": version.number,
+                    "incident_ref": incident_ref,
+                    "follows": str(follows.reference) if follows else None,
+                }
+            },
+        )
+    return decision
+
+
+# --- Answering ------------------------------------------------------------------------------------------
+
+
+def _set_outcome(decision: Decision, outcome: engine.Outcome | None, now: dt.datetime) -> None:
+    """Copy the outcome onto the decision as it will be shown (or clear it after going back)."""
+    if outcome is None:
+        for name in OUTCOME_FIELDS:
+            setattr(decision, name, "")
+        decision.outcome_modifiers = []
+        decision.outcome_reached_at = None
+        return
+    agency = (
+        Agency.objects.in_force(timezone.localdate(now)).filter(key=outcome.agency).first()
+        if outcome.agency
+        else None
+    )
+    context = {
+        "incident_ref": decision.incident_ref,
+        "agency_name": agency.name if agency else "",
+        "agency_contact": agency.contact if agency else "",
+        "element": decision.element.title if decision.element else "",
+        "version": str(decision.policy_version.number) if decision.policy_version else "",
+    }
+    decision.outcome_id = outcome.id
+    decision.outcome_category = str(outcome.category)
+    decision.outcome_modifiers = sorted(str(m) for m in outcome.modifiers)
+    decision.outcome_title = outcome.title
+    decision.outcome_rationale = outcome.rationale
+    decision.agency_key = outcome.agency
+    decision.agency_name = agency.name if agency else ""
+    decision.agency_contact = agency.contact if agency else ""
+    decision.script_shown = engine.render(outcome.script, context)
+    decision.record_text = engine.render(outcome.record, context)
+    decision.call_back_if = engine.render(outcome.call_back_if, context)
+    decision.outcome_reached_at = now
+
+
+def _stored(value: engine.AnswerValue) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _stale(state: CallState, *, position: int, question_id: str, raw_value: object, note: str) -> StepResult:
+    """A POST from a page the call has moved past: a harmless repeat, or a conflict to show."""
+    recorded = state.path[position] if 0 <= position < len(state.path) else None
+    question = state.flow.get(question_id) if state.flow is not None else None
+    if recorded is not None and recorded.question_id == question_id and isinstance(question, engine.Question):
+        try:
+            value, clean_note = engine.clean_answer(question, raw_value, note)
+        except engine.InvalidAnswer:
+            value, clean_note = None, note
+        if value is not None and _stored(value) == recorded.value and clean_note == recorded.note:
+            return StepResult(recorded=False)  # the same answer again: double click, refresh, retry
+        if value is not None:
+            return StepResult(
+                recorded=False,
+                conflict=True,
+                message="This question was answered differently in another tab or window.",
+                clash=AnswerClash(
+                    position=position,
+                    question_id=question_id,
+                    question_text=recorded.question_text,
+                    kind=str(question.kind),
+                    recorded_label=recorded.value_label,
+                    recorded_note=recorded.note,
+                    recorded_at=recorded.answered_at,
+                    posted_value=_stored(value),
+                    posted_label=value_label(question, value),
+                    posted_note=clean_note,
+                ),
+            )
+    what = question.text if isinstance(question, engine.Question) else "the question"
+    posted = ""
+    if isinstance(question, engine.Question):
+        try:
+            posted = value_label(question, engine.clean_answer(question, raw_value, note)[0])
+        except engine.InvalidAnswer:
+            posted = ""
+    return StepResult(
+        recorded=False,
+        conflict=True,
+        message=(
+            f"Your answer{f' “{posted}”' if posted else ''} to “{what}” was not recorded: this call "
+            "moved on in another tab or window. Check the question below and answer again if it "
+            "still applies."
+        ),
+    )
+
+
+def _arrival(state: CallState, position: int, question: engine.Question, value: Any, now: dt.datetime) -> Any:
+    """The s136 arrival time on the path after this answer: kept, newly given, or cleared."""
+    assert state.flow is not None
+    for earlier in state.path[:position]:
+        node = state.flow.get(earlier.question_id)
+        if isinstance(node, engine.Question) and engine.Tag.POS_ARRIVAL in node.tags:
+            return state.decision.pos_arrival_at
+    if engine.Tag.POS_ARRIVAL in question.tags and isinstance(value, str):
+        return time_today(value, now, what="The arrival time")
+    return None  # went back to a branch without an arrival time
+
+
+@transaction.atomic
+def decision_answer(
+    *,
+    reference: UUID,
+    actor: User,
+    step: int,
+    position: int,
+    question_id: str,
+    raw_value: object,
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> StepResult:
+    """Record one answer at `position` of the path (a change when earlier than the end).
+
+    Raises ValidationError with the GOV.UK message when the answer itself is not acceptable.
+    A POST with a stale `step` records nothing: see `_stale`. An outcome carrying +ESCALATE
+    raises its escalation here, in the same transaction.
+    """
+    now = _now(now)
+    decision = _lock_open_call(reference=reference, actor=actor)
+    state = call_state(decision)
+    if step != decision.step:
+        return _stale(state, position=position, question_id=question_id, raw_value=raw_value, note=note)
+    if decision.override:
+        return StepResult(
+            recorded=False, conflict=True, message="Police are being deployed on this call (override)."
+        )
+    expected = state.node_at(position) if state.flow is not None and position <= len(state.path) else None
+    if not isinstance(expected, engine.Question) or expected.id != question_id:
+        return StepResult(
+            recorded=False, conflict=True, message="That question is no longer part of this call."
+        )
+    try:
+        value, note = engine.clean_answer(expected, raw_value, note)
+    except engine.InvalidAnswer as error:
+        raise ValidationError(error.message, code="invalid_answer") from None
+    arrival = _arrival(state, position, expected, value, now)
+    answer = DecisionAnswer.objects.create(
+        decision=decision,
+        sequence=len(state.history) + 1,
+        position=position,
+        question_id=expected.id,
+        question_text=expected.text,
+        value=_stored(value),
+        value_label=value_label(expected, value),
+        note=note,
+        answered_at=now,
+        answered_by=actor,
+    )
+    assert state.flow is not None
+    node = engine.next_step(state.flow, answer_pairs([*state.path[:position], answer]))
+    outcome = node if isinstance(node, engine.Outcome) else None
+    decision.step += 1
+    decision.last_activity_at = now
+    decision.pos_arrival_at = arrival
+    _set_outcome(decision, outcome, now)
+    decision.save(update_fields=["step", "last_activity_at", "pos_arrival_at", *OUTCOME_FIELDS])
+    if outcome is not None and engine.Modifier.ESCALATE in outcome.modifiers:
+        escalation_raise_for_outcome(decision=decision, outcome_title=outcome.title, now=now)
+    return StepResult(recorded=True)
+
+
+# --- The deploy override (never gated) -------------------------------------------------------------------
+
+
+@transaction.atomic
+def decision_override(
+    *,
+    reference: UUID,
+    actor: User,
+    reason: str,
+    las: bool = False,
+    by: str = "handler",
+    now: dt.datetime | None = None,
+) -> Decision:
+    """Deploy police now, from any point of an open call. Needs only a short reason; never refused.
+
+    An empty reason is recorded as such rather than refused: nothing may stand between a handler
+    and deploying police. A second override on an overridden call changes nothing: the first
+    reason stands (a double click or a second tab).
+    """
+    now = _now(now)
+    decision = _lock_open_call(reference=reference, actor=actor)
+    if not decision.override:
+        apply_override(decision, actor=actor, reason=reason, by=by, las=las, now=now)
+    return decision
+
+
+@transaction.atomic
+def decision_start_override(
+    *,
+    actor: User,
+    reason: str,
+    las: bool = False,
+    incident_ref: str = "",
+    element: Element | None = None,
+    caller_type: str = "",
+    partner_kind: str = "",
+    token: UUID | None = None,
+    now: dt.datetime | None = None,
+) -> Decision:
+    """Deploy police from the start page, keeping whatever the handler had typed and chosen.
+
+    Never asks the training gate, works when no policy is published and refuses nothing: a caller
+    that is not one of the choices is recorded as not given (never as a default). The same `token`
+    twice returns the first decision. Linked to earlier decisions on the incident like a start.
+    """
+    existing = _decision_for_token(actor=actor, token=token)
+    if existing is not None:
+        return existing
+    now = _now(now)
+    caller_type = caller_type if caller_type in Decision.CallerType.values else ""
+    partner_ok = caller_type == Decision.CallerType.PARTNER and partner_kind in Decision.PartnerKind.values
+    version = policy_version_get_live(element=element) if element is not None else None
+    earlier = decision_list_for_incident(incident_ref=incident_ref)
+    decision, created = _create_once(
+        actor=actor,
+        token=token,
+        incident_ref=incident_ref,
+        incident_ref_missing_reason="" if incident_ref else "Deploy override before the call details",
+        caller_type=caller_type,
+        partner_kind=partner_kind if partner_ok else "",
+        element=element,
+        policy_version=version,
+        content_hash=version.content_hash if version else "",
+        engine_version=engine.ENGINE_VERSION,
+        site=_site_of(actor),
+        follows=earlier[0] if earlier else None,
+        started_at=now,
+        last_activity_at=now,
+    )
+    if created:
+        apply_override(decision, actor=actor, reason=reason, by="handler", las=las, now=now)
+    return decision
+
+
+# --- Completing -------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def decision_complete(
+    *,
+    reference: UUID,
+    actor: User,
+    step: int,
+    caller_told: bool,
+    receiving_agency_ref: str = "",
+    before_answer_confirmed: bool = False,
+    now: dt.datetime | None = None,
+) -> StepResult:
+    """Complete the call at its outcome.
+
+    A no-police outcome needs the caller-told confirmation; an unanswered escalation needs the
+    handler's explicit confirmation, and the decision then says it was completed before the
+    supervisor answered. The s136 clock, if any, keeps running after completion.
+    """
+    now = _now(now)
+    try:
+        decision = _lock_open_call(reference=reference, actor=actor)
+    except ValidationError:
+        return StepResult(recorded=False)  # completed already: a repeat of the same click
+    if step != decision.step:
+        return StepResult(
+            recorded=False,
+            conflict=True,
+            message="This call changed in another tab or window. Check the outcome below.",
+        )
+    if not decision.has_outcome:
+        return StepResult(
+            recorded=False, conflict=True, message="Answer the questions before completing the call."
+        )
+    errors = []
+    if decision.no_police and not caller_told:
+        errors.append(
+            ValidationError(
+                "Confirm you have told the caller that police will not attend, "
+                "who will help, and when to call back",
+                code="caller_told",
+            )
+        )
+    waiting = Escalation.objects.filter(decision=decision, answered_at__isnull=True).exists()
+    if waiting and not before_answer_confirmed:
+        errors.append(
+            ValidationError(
+                "A supervisor has not answered yet. Confirm you are completing the call before "
+                "they answer, or wait for their answer",
+                code="before_answer",
+            )
+        )
+    if errors:
+        raise ValidationError(errors)
+    decision.caller_told = caller_told if decision.no_police else None
+    decision.receiving_agency_ref = receiving_agency_ref.strip()[:60]
+    decision.completed_before_answer = waiting
+    decision.status = Decision.Status.COMPLETED
+    decision.completed_at = now
+    decision.last_activity_at = now
+    decision.save(
+        update_fields=[
+            "caller_told",
+            "receiving_agency_ref",
+            "completed_before_answer",
+            "status",
+            "completed_at",
+            "last_activity_at",
+        ]
+    )
+    audit_event_record(
+        actor=actor,
+        action="toolkit.decision.completed",
+        target=decision,
+        data={
+            "new": {
+                "outcome": decision.outcome_id,
+                "category": decision.outcome_category,
+                "override": decision.override,
+                "before_answer": waiting,
+            }
+        },
+    )
+    return StepResult(recorded=True)
+
+
+@transaction.atomic
+def decision_note_add(*, decision: Decision, actor: User, kind: str, text: str) -> DecisionNote:
+    """A note or correction on a decision: a new linked record, never an edit."""
+    if kind not in DecisionNote.Kind.values:
+        raise ValidationError("Select note or correction", code="kind")
+    text = text.strip()
+    if not text:
+        raise ValidationError("Enter the note", code="required")
+    note = DecisionNote.objects.create(decision=decision, kind=kind, text=text[:2000], author=actor)
+    audit_event_record(
+        actor=actor, action=f"toolkit.decision.{kind}_added", target=decision, data={"new": {"note": note.pk}}
+    )
+    return note
