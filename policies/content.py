@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
-ELEMENT_SLUGS = ("welfare", "awol", "s136", "transport")
 
 
 class ContentError(ValueError):

@@ -129,14 +129,6 @@ class PolicyVersion(models.Model):
         return super().delete(*args, **kwargs)
 
     @property
-    def is_draft(self) -> bool:
-        return self.status == self.Status.DRAFT
-
-    @property
-    def is_frozen(self) -> bool:
-        return self.status in {self.Status.PUBLISHED, self.Status.RETIRED}
-
-    @property
     def is_in_progress(self) -> bool:
         """Draft, submitted or approved: not yet live, seen only by policy owners."""
         return self.status in {self.Status.DRAFT, self.Status.SUBMITTED, self.Status.APPROVED}

@@ -31,8 +31,6 @@ from policies.selectors import (
 
 logger = logging.getLogger(__name__)
 
-Answers = list[tuple[str, "str | tuple[str, ...]"]]
-
 
 @dataclass(frozen=True)
 class ReplayCase:

@@ -1,4 +1,9 @@
-"""Reads of policy versions, scenarios and the agency directory (services.py does every write)."""
+"""Reads of policy versions, scenarios and the agency directory (services.py does every write).
+
+Selectors only read: none writes, and none imports policies.services (an import-linter contract
+checks this). A selector that finds nothing the user may see raises NotFound; the view layer
+answers it with the 404 page.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +14,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q
-from django.http import Http404
-from django.utils import timezone
+from django.db.models import Prefetch
 
 from policies import flow as engine
 from policies.models import Agency, Element, PolicyScenario, PolicyVersion
+from rcrp.accounts.errors import NotFound
 from rcrp.accounts.models import User
 
 MANAGE_POLICIES = "accounts.manage_policies"
@@ -24,19 +28,12 @@ READER_STATUSES = (PolicyVersion.Status.PUBLISHED, PolicyVersion.Status.RETIRED)
 
 
 def policy_version_get_live(*, element: Element) -> PolicyVersion | None:
-    """The element's published version, or None; publishes a scheduled version first if it is due.
+    """The element's published version, or None (one query; reads only, never publishes).
 
-    Every reader of "the live policy" (the toolkit, the library) comes through here, so a version
-    scheduled for 07:00 is live for the first call after 07:00 even if `publish_due_policies` has
-    not run yet. The check costs one small indexed query.
+    A scheduled version whose time has come stays approved until `policies.services.
+    policy_versions_publish_due` runs: the `publish_due_policies` command every minute, or a
+    service that needs the due version live at once (the toolkit's start of a call).
     """
-    from policies.services import policy_versions_publish_due
-
-    now = timezone.now()
-    if PolicyVersion.objects.filter(
-        element=element, status=PolicyVersion.Status.APPROVED, effective_from__lte=now
-    ).exists():
-        policy_versions_publish_due(now=now, element=element)
     return (
         PolicyVersion.objects.select_related("element")
         .filter(element=element, status=PolicyVersion.Status.PUBLISHED)
@@ -91,11 +88,6 @@ def flow_cache_clear() -> None:
 # --- Agencies ----------------------------------------------------------------------------------------
 
 
-def agency_get_by_key(*, key: str, on: date | None = None) -> Agency | None:
-    """The agency with this key if it is in force on `on` (today by default), else None."""
-    return Agency.objects.in_force(on).filter(key=key).first()
-
-
 def agency_keys() -> set[str]:
     """Every key in the directory, in force or not: what a flow may name (validation)."""
     return set(Agency.objects.values_list("key", flat=True))
@@ -107,11 +99,11 @@ def agency_list() -> list[Agency]:
 
 
 def agency_get(*, key: str) -> Agency:
-    """One agency by key, or 404."""
+    """One agency by key, or NotFound."""
     try:
         return Agency.objects.get(key=key)
     except Agency.DoesNotExist:
-        raise Http404("No such agency") from None
+        raise NotFound("No such agency") from None
 
 
 def agency_history(*, agency: Agency) -> list[Any]:
@@ -148,22 +140,22 @@ def element_list_for_library(*, user: User) -> list[LibraryEntry]:
 
 
 def element_get(*, slug: str) -> Element:
-    """An element by slug, or 404."""
+    """An element by slug, or NotFound."""
     try:
         return Element.objects.get(slug=slug)
     except Element.DoesNotExist:
-        raise Http404("No such element") from None
+        raise NotFound("No such element") from None
 
 
 def policy_version_get_for_user(*, user: User, element_slug: str, number: int) -> PolicyVersion:
-    """A version by element and number. Versions not yet published are policy owners' only: 404 else."""
+    """A version by element and number. Versions not yet published are policy owners' only (NotFound)."""
     version = (
         PolicyVersion.objects.select_related("element", "created_by", "approved_by")
         .filter(element__slug=element_slug, number=number)
         .first()
     )
     if version is None or (version.is_in_progress and not user.has_perm(MANAGE_POLICIES)):
-        raise Http404("No such version")
+        raise NotFound("No such version")
     return version
 
 
@@ -309,14 +301,7 @@ def scenario_get(*, element: Element, pk: int) -> PolicyScenario:
     try:
         return PolicyScenario.objects.get(element=element, pk=pk)
     except PolicyScenario.DoesNotExist:
-        raise Http404("No such scenario") from None
-
-
-def scenario_counts() -> dict[int, int]:
-    """Number of scenarios per element id (one query)."""
-    return dict(
-        Element.objects.annotate(n=Count("scenarios")).values_list("id", "n")  # type: ignore[arg-type]
-    )
+        raise NotFound("No such scenario") from None
 
 
 def policy_versions_for_checking() -> list[PolicyVersion]:
@@ -340,13 +325,6 @@ def agencies_used_but_not_in_force(version: PolicyVersion, *, on: date | None = 
     used = {o.agency for o in flow.outcomes.values() if o.agency}
     in_force = set(Agency.objects.in_force(on).filter(key__in=used).values_list("key", flat=True))
     return sorted(used - in_force)
-
-
-def versions_q_for_user(user: User) -> Q:
-    """The filter on PolicyVersion that a user may see."""
-    if user.has_perm(MANAGE_POLICIES):
-        return Q()
-    return Q(status__in=READER_STATUSES)
 
 
 # --- The readable document, the flowchart and the diff ------------------------------------------------

@@ -7,13 +7,14 @@ raise PermissionDenied.
 
 Life cycle: draft → submitted → approved → published → retired. Publishing "at a future time"
 leaves the version approved with `effective_from` set (scheduled); policy_versions_publish_due()
-publishes it when the time comes (the `publish_due_policies` command, and every read of the live
-version through selectors.policy_version_get_live).
+publishes it when the time comes. It is called by the `publish_due_policies` command (every minute)
+and by services that need a due version live at once; reads never publish (selectors only read).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -26,6 +27,7 @@ from policies import flow as engine
 from policies.models import Agency, Element, PolicyScenario, PolicyVersion
 from policies.selectors import (
     agency_keys,
+    flow_for_version,
     policy_version_author_ids,
     policy_version_check,
     policy_versions_due,
@@ -412,7 +414,7 @@ def policy_versions_publish_due(
     """Publish every scheduled version whose effective time has come, as the person who scheduled it.
 
     A version that fails its checks when due (an agency stopped, a scenario changed) is not published:
-    its schedule is cancelled (audited with the reasons) so it is not retried on every read.
+    its schedule is cancelled (audited with the reasons) so it is not retried on every run.
     """
     now = now or timezone.now()
     results = []
@@ -456,14 +458,41 @@ def _agency_values(agency: Agency) -> dict[str, Any]:
     return {name: getattr(agency, name) for name in AGENCY_FIELDS}
 
 
-@transaction.atomic
-def agency_create(*, actor: User, key: str, **values: Any) -> Agency:
-    """Add an agency to the directory. Its key is permanent: flows name the agency by it."""
+AGENCY_KEY = re.compile(r"[a-z0-9_]+")
+RESERVED_AGENCY_KEYS = frozenset({"new"})  # "agencies/new/" is the page that adds one
+
+
+def _refuse_unknown_agency_fields(values: dict[str, Any]) -> None:
     unknown = set(values) - set(AGENCY_FIELDS)
     if unknown:
         raise TypeError(f"Unknown agency fields: {', '.join(sorted(unknown))}")
-    agency = Agency(key=key, **values)
+
+
+def _refuse_bad_agency_key(key: str) -> None:
+    """A new agency's key (never changed afterwards): the form's help text, enforced here."""
+    if not AGENCY_KEY.fullmatch(key or ""):
+        raise ValidationError({"key": "Enter a key of lower-case letters, numbers and underscores"})
+    if key in RESERVED_AGENCY_KEYS:
+        raise ValidationError({"key": f"Choose another key: '{key}' is reserved"})
+
+
+def _clean_agency(agency: Agency) -> None:
+    """The directory's rules in plain words, then the model's own checks (lengths, dates, slug)."""
+    if agency.effective_from and agency.effective_to and agency.effective_to < agency.effective_from:
+        raise ValidationError({"effective_to": "The last day must be the same as or after the first day"})
     agency.full_clean()
+
+
+@transaction.atomic
+def agency_create(*, actor: User, key: str, **values: Any) -> Agency:
+    """Add an agency to the directory. Its key is permanent: flows name the agency by it.
+
+    The key is lower-case letters, numbers and underscores, and not a reserved word ("new").
+    """
+    _refuse_unknown_agency_fields(values)
+    _refuse_bad_agency_key(key)
+    agency = Agency(key=key, **values)
+    _clean_agency(agency)
     agency._history_user = actor  # type: ignore[attr-defined]
     agency.save()
     audit_event_record(
@@ -481,9 +510,7 @@ def agency_update(*, agency: Agency, actor: User, **values: Any) -> Agency:
 
     Writes nothing when nothing changed.
     """
-    unknown = set(values) - set(AGENCY_FIELDS)
-    if unknown:
-        raise TypeError(f"Unknown agency fields: {', '.join(sorted(unknown))}")
+    _refuse_unknown_agency_fields(values)
     agency = Agency.objects.select_for_update().get(pk=agency.pk)
     before = _agency_values(agency)
     for name, value in values.items():
@@ -492,7 +519,7 @@ def agency_update(*, agency: Agency, actor: User, **values: Any) -> Agency:
     changed = [name for name in AGENCY_FIELDS if before[name] != after[name]]
     if not changed:
         return agency
-    agency.full_clean()
+    _clean_agency(agency)
     agency._history_user = actor  # type: ignore[attr-defined]
     agency.save()
     audit_event_record(
@@ -525,8 +552,6 @@ def _scenario_values(scenario: PolicyScenario) -> dict[str, Any]:
 
 def _refuse_if_published_fails(scenario: PolicyScenario) -> None:
     """A scenario must pass on the published version it applies to: check_policies stays green."""
-    from policies.selectors import flow_for_version
-
     live = PolicyVersion.objects.filter(element_id=scenario.element_id, status=Status.PUBLISHED).first()
     if live is None or not scenario.applies_to(live.number):
         return
@@ -542,11 +567,21 @@ def _refuse_if_published_fails(scenario: PolicyScenario) -> None:
         )
 
 
+def _refuse_unknown_scenario_fields(values: dict[str, Any]) -> None:
+    unknown = set(values) - set(SCENARIO_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown scenario fields: {', '.join(sorted(unknown))}")
+
+
 def _clean_scenario(scenario: PolicyScenario) -> None:
     if scenario.expected_category not in engine.CATEGORIES:
         raise ValidationError({"expected_category": "Choose the expected outcome category"})
+    if scenario.expected_agency and scenario.expected_agency not in agency_keys():
+        raise ValidationError({"expected_agency": "Choose an agency from the directory, or no agency"})
     if not isinstance(scenario.answers, dict) or not scenario.answers:
         raise ValidationError({"answers": 'Give the answers as a JSON object: {"question id": "answer"}'})
+    if scenario.last_version is not None and scenario.last_version < (scenario.first_version or 1):
+        raise ValidationError({"last_version": "The last version must not be before the first"})
     scenario.full_clean()
     _refuse_if_published_fails(scenario)
 
@@ -554,6 +589,7 @@ def _clean_scenario(scenario: PolicyScenario) -> None:
 @transaction.atomic
 def scenario_create(*, element: Element, actor: User, **values: Any) -> PolicyScenario:
     """Add a scenario to an element; refused if the published version it applies to fails it."""
+    _refuse_unknown_scenario_fields(values)
     scenario = PolicyScenario(element=element, **values)
     _clean_scenario(scenario)
     scenario.save()
@@ -569,11 +605,10 @@ def scenario_create(*, element: Element, actor: User, **values: Any) -> PolicySc
 @transaction.atomic
 def scenario_update(*, scenario: PolicyScenario, actor: User, **values: Any) -> PolicyScenario:
     """Change a scenario (e.g. end it at a version); refused if the published version then fails it."""
+    _refuse_unknown_scenario_fields(values)
     scenario = PolicyScenario.objects.select_for_update().get(pk=scenario.pk)
     before = _scenario_values(scenario)
     for name, value in values.items():
-        if name not in SCENARIO_FIELDS:
-            raise TypeError(f"Unknown scenario field: {name}")
         setattr(scenario, name, value)
     after = _scenario_values(scenario)
     changed = [name for name in SCENARIO_FIELDS if before[name] != after[name]]

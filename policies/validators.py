@@ -7,7 +7,7 @@ summary lists one line per problem.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -23,13 +23,6 @@ def problem_message(problem: engine.Problem) -> str:
 def problems_to_error(problems: Iterable[engine.Problem]) -> ValidationError:
     """One ValidationError holding one message per problem."""
     return ValidationError([ValidationError(problem_message(p), code="flow") for p in problems])
-
-
-def validate_flow_document(document: Any, *, agency_keys: Collection[str] | None) -> None:
-    """Raise ValidationError (one message per problem, each naming its node) unless the flow is valid."""
-    problems = engine.check(document, agency_keys=agency_keys)
-    if problems:
-        raise problems_to_error(problems)
 
 
 def parse_document_text(text: str) -> Any:

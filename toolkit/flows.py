@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from policies import flow as engine
 from policies.models import PolicyVersion
-from policies.selectors import flow_cache_clear, flow_for_hash
+from policies.selectors import flow_for_hash
 
 
 def flow_for(*, content_hash: str, version_id: int) -> engine.Flow:
@@ -13,5 +13,3 @@ def flow_for(*, content_hash: str, version_id: int) -> engine.Flow:
         content_hash, lambda: PolicyVersion.objects.values_list("document", flat=True).get(pk=version_id)
     )
 
-
-clear_cache = flow_cache_clear

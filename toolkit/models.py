@@ -184,12 +184,13 @@ class Decision(models.Model):
 
     @property
     def no_police(self) -> bool:
-        return bool(self.outcome_category) and engine.Category(self.outcome_category) in engine.NO_POLICE
+        """SIGNPOST or REFUSE_REDIRECT: the engine's one list of outcomes without police."""
+        return self.outcome_category in engine.NO_POLICE
 
     @property
     def police_attend(self) -> bool:
-        """An outcome where police go (deploy, joint, ordinary policing): not a no-police one."""
-        return self.has_outcome and not self.no_police
+        """DEPLOY, JOINT or ordinary policing: the engine's one list of outcomes where police go."""
+        return self.outcome_category in engine.POLICE_ATTEND
 
 
 class DecisionAnswer(AppendOnlyModel):

@@ -148,14 +148,11 @@ def decision_list_mine(*, user: User, now: datetime | None = None) -> QuerySet[D
     )
 
 
-def decision_list_for_incident(*, incident_ref: str, exclude: Decision | None = None) -> list[Decision]:
-    """Earlier decisions on the same incident (new information), newest first."""
+def decision_get_latest_for_incident(*, incident_ref: str) -> Decision | None:
+    """The latest decision on this incident: what a new call on it re-assesses (new information)."""
     if not incident_ref:
-        return []
-    qs = Decision.objects.for_list().filter(incident_ref=incident_ref)
-    if exclude is not None:
-        qs = qs.exclude(pk=exclude.pk)
-    return list(qs.order_by("-started_at")[:10])
+        return None
+    return Decision.objects.filter(incident_ref=incident_ref).order_by("-started_at").first()
 
 
 def decision_list_recent(*, incident_ref: str = "") -> QuerySet[Decision]:

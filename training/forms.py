@@ -18,6 +18,7 @@ from rcrp.accounts.models import User
 from training import conf
 from training.models import Course, Shift, Site, StaffMember, SupportLogEntry
 from training.selectors import ACTIVE_CHOICES, STATUS_CHOICES
+from training.services.support import DECISION_REFERENCE
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 STAFF_NUMBER_SPLIT = re.compile(r"[\s,;]+")
@@ -341,7 +342,7 @@ class SupportForm(forms.Form):
 
     def clean_decision_reference(self) -> str:
         value = self.cleaned_data["decision_reference"].strip()
-        if value and not re.fullmatch(r"[A-Za-z0-9-]{4,64}", value):
+        if value and not DECISION_REFERENCE.fullmatch(value):
             raise ValidationError(
                 "Enter the decision reference as the toolkit shows it: letters, numbers and dashes"
             )

@@ -196,10 +196,6 @@ class Booking(models.Model):
     def __str__(self) -> str:
         return f"{self.staff} on {self.session}"
 
-    @property
-    def takes_place(self) -> bool:
-        return self.status != self.Status.CANCELLED
-
 
 class Completion(models.Model):
     """A staff member completed a course: when, at which session and with which trainer.

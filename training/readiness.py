@@ -126,10 +126,6 @@ class Projection:
         return self.days_left < 0
 
     @property
-    def weeks_left(self) -> float:
-        return max(self.days_left, 0) / 7
-
-    @property
     def on_track_at_rate(self) -> bool:
         return self.finish_at_rate is not None and self.finish_at_rate <= self.go_live
 

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from datetime import date, datetime, time
 
 # MetCC's three shifts by local start hour: early 07:00, late 15:00, night 23:00 (to 07:00).
-SHIFT_TIMES = (("early", time(7)), ("late", time(15)), ("night", time(23)))
 SHIFT_HOURS = {"early": "07:00 to 15:00", "late": "15:00 to 23:00", "night": "23:00 to 07:00"}
 
 

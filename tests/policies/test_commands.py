@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from policies import content, services
 from policies.models import PolicyScenario, PolicyVersion
+from policies.selectors import policy_version_get_live
 from tests.policies import factories
 
 ELEMENTS = ("welfare", "awol", "s136", "transport")
@@ -129,8 +130,13 @@ def test_publish_due_policies(
     call_command("publish_due_policies", stdout=out)
     assert out.getvalue() == "Nothing due.\n"
     with time_machine.travel(when, tick=False):
+        # Due, but reading the live version publishes nothing: the command does.
+        assert policy_version_get_live(element=draft.element) == live
         out = StringIO()
         call_command("publish_due_policies", stdout=out)
+        assert policy_version_get_live(element=draft.element) == draft
     assert out.getvalue() == "welfare v2: published\n"
     draft.refresh_from_db()
     assert draft.status == PolicyVersion.Status.PUBLISHED
+    live.refresh_from_db()
+    assert live.status == PolicyVersion.Status.RETIRED

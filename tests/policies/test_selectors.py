@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import copy
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from django.http import Http404
+from django.utils import timezone
 
 from policies import flow as engine
 from policies import selectors, services
 from policies.models import PolicyVersion
+from rcrp.accounts.errors import NotFound
 from tests.policies import factories
 
 
@@ -22,13 +23,24 @@ def test_live_version_is_the_published_one(live: PolicyVersion, draft: PolicyVer
 
 
 @pytest.mark.django_db
-def test_live_version_costs_two_queries_when_nothing_is_due(
-    live: PolicyVersion, django_assert_num_queries: Any
-) -> None:
-    with django_assert_num_queries(2):
+def test_live_version_costs_one_query(live: PolicyVersion, django_assert_num_queries: Any) -> None:
+    with django_assert_num_queries(1):
         version = selectors.policy_version_get_live(element=live.element)
         assert version is not None
         assert version.element.slug == "welfare"
+
+
+@pytest.mark.django_db
+def test_live_version_never_publishes_a_due_version(
+    live: PolicyVersion, draft: PolicyVersion, django_assert_num_queries: Any
+) -> None:
+    PolicyVersion.objects.filter(pk=draft.pk).update(
+        status=PolicyVersion.Status.APPROVED, effective_from=timezone.now() - timedelta(minutes=5)
+    )
+    with django_assert_num_queries(1):
+        assert selectors.policy_version_get_live(element=live.element) == live
+    draft.refresh_from_db()
+    assert draft.status == PolicyVersion.Status.APPROVED
 
 
 @pytest.mark.django_db
@@ -65,17 +77,22 @@ def test_a_broken_document_raises_the_engine_error(policy_owner: Any) -> None:
 
 
 @pytest.mark.django_db
-def test_agency_get_by_key_respects_the_dates() -> None:
+def test_agency_keys_are_every_key_in_force_or_not() -> None:
     factories.AgencyFactory(
         key="crisis_line", effective_from=date(2023, 11, 1), effective_to=date(2024, 8, 26)
     )
     factories.AgencyFactory(key="nhs_111_mh", effective_from=date(2024, 8, 27))
-    assert selectors.agency_get_by_key(key="crisis_line", on=date(2024, 8, 26)) is not None
-    assert selectors.agency_get_by_key(key="crisis_line", on=date(2024, 8, 27)) is None
-    assert selectors.agency_get_by_key(key="nhs_111_mh", on=date(2024, 8, 26)) is None
-    assert selectors.agency_get_by_key(key="nhs_111_mh").key == "nhs_111_mh"  # type: ignore[union-attr]
-    assert selectors.agency_get_by_key(key="missing") is None
     assert selectors.agency_keys() == {"crisis_line", "nhs_111_mh"}
+
+
+@pytest.mark.django_db
+def test_missing_elements_agencies_and_scenarios_are_not_found() -> None:
+    with pytest.raises(NotFound):
+        selectors.element_get(slug="nope")
+    with pytest.raises(NotFound):
+        selectors.agency_get(key="nope")
+    with pytest.raises(NotFound):
+        selectors.scenario_get(element=factories.element("welfare"), pk=999_999)
 
 
 @pytest.mark.django_db
@@ -113,13 +130,13 @@ def test_the_library_is_two_queries_whatever_the_number_of_versions(
 def test_versions_in_progress_are_hidden_from_readers(
     live: PolicyVersion, draft: PolicyVersion, call_handler: Any, policy_owner: Any
 ) -> None:
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         selectors.policy_version_get_for_user(user=call_handler, element_slug="welfare", number=2)
     assert selectors.policy_version_get_for_user(user=policy_owner, element_slug="welfare", number=2) == draft
     assert selectors.policy_version_get_for_user(user=call_handler, element_slug="welfare", number=1) == live
     assert selectors.policy_version_list_for_user(user=call_handler, element=live.element) == [live]
     assert selectors.policy_version_list_for_user(user=policy_owner, element=live.element) == [draft, live]
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         selectors.policy_version_get_for_user(user=policy_owner, element_slug="welfare", number=9)
 
 

@@ -431,7 +431,7 @@ def test_a_future_effective_time_schedules_the_version(
 
 
 @pytest.mark.django_db
-def test_a_scheduled_version_is_published_when_due_by_whoever_reads_the_live_version(
+def test_a_due_version_stays_approved_until_publish_due_runs(
     live: PolicyVersion, draft: PolicyVersion, policy_owner: Any, second_policy_owner: Any
 ) -> None:
     import time_machine
@@ -440,12 +440,30 @@ def test_a_scheduled_version_is_published_when_due_by_whoever_reads_the_live_ver
     when = timezone.now() + timedelta(hours=1)
     services.policy_version_publish(version=draft, actor=second_policy_owner, effective_from=when)
     with time_machine.travel(when + timedelta(seconds=1), tick=False):
+        assert policy_version_get_live(element=draft.element) == live  # reading never publishes
+        draft.refresh_from_db()
+        assert draft.status == Status.APPROVED
+        assert audit("policies.version.published", draft) == []
+        [result] = services.policy_versions_publish_due(now=timezone.now(), element=draft.element)
+        assert result.published
         assert policy_version_get_live(element=draft.element) == draft
     live.refresh_from_db()
     assert live.status == Status.RETIRED
     [event] = audit("policies.version.published", draft)
     assert event.actor == second_policy_owner
     assert event.data["new"]["scheduled_for"] is not None
+
+
+@pytest.mark.django_db
+def test_publish_due_for_one_element_leaves_the_others_alone(
+    draft: PolicyVersion, policy_owner: Any, second_policy_owner: Any
+) -> None:
+    approved(draft, policy_owner, second_policy_owner)
+    when = timezone.now() + timedelta(hours=1)
+    services.policy_version_publish(version=draft, actor=second_policy_owner, effective_from=when)
+    assert services.policy_versions_publish_due(now=when, element=factories.element("awol")) == []
+    draft.refresh_from_db()
+    assert draft.status == Status.APPROVED
 
 
 @pytest.mark.django_db
@@ -545,9 +563,43 @@ def test_agency_update_audits_only_what_changed_and_keeps_history(policy_owner: 
 
 @pytest.mark.django_db
 def test_agency_dates_must_be_in_order(policy_owner: Any) -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="The last day must be the same as or after the first day"):
         services.agency_create(actor=policy_owner, key="bad", **{**AGENCY, "effective_to": date(2023, 1, 1)})
     assert not Agency.objects.filter(key="bad").exists()
+    assert audit("policies.agency.created") == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("new", "Choose another key: 'new' is reserved"),
+        ("Crisis-Cafe", "Enter a key of lower-case letters, numbers and underscores"),
+        ("", "Enter a key of lower-case letters, numbers and underscores"),
+    ],
+)
+def test_agency_create_refuses_a_reserved_or_badly_formed_key(
+    policy_owner: Any, key: str, message: str
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        services.agency_create(actor=policy_owner, key=key, **AGENCY)
+    assert refused.value.message_dict == {"key": [message]}
+    assert not Agency.objects.exists()
+    assert audit("policies.agency.created") == []
+
+
+@pytest.mark.django_db
+def test_agency_update_refuses_dates_out_of_order(policy_owner: Any) -> None:
+    agency = services.agency_create(actor=policy_owner, key="crisis_cafe", **AGENCY)
+    with pytest.raises(ValidationError) as refused:
+        services.agency_update(agency=agency, actor=policy_owner, effective_to=date(2023, 12, 31))
+    assert refused.value.message_dict == {
+        "effective_to": ["The last day must be the same as or after the first day"]
+    }
+    agency.refresh_from_db()
+    assert agency.effective_to is None
+    assert agency.history.count() == 1
+    assert audit("policies.agency.changed") == []
 
 
 # --- Scenarios --------------------------------------------------------------------------------------
@@ -597,3 +649,68 @@ def test_a_policy_change_ends_the_old_scenario_and_starts_a_new_one(
 
     assert policy_version_check(live).ok
     assert [r.scenario for r in policy_version_check(draft).failed] == [new]
+
+
+@pytest.mark.django_db
+def test_scenario_create_refuses_an_agency_not_in_the_directory(
+    live: PolicyVersion, policy_owner: Any
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        services.scenario_create(
+            element=live.element,
+            actor=policy_owner,
+            name="Names a made-up agency",
+            answers=factories.TINY_ANSWERS_SIGNPOST,
+            expected_category="SIGNPOST",
+            expected_agency="no_such_agency",
+        )
+    assert refused.value.message_dict == {
+        "expected_agency": ["Choose an agency from the directory, or no agency"]
+    }
+    assert not PolicyScenario.objects.exists()
+    assert audit("policies.scenario.created") == []
+
+
+@pytest.mark.django_db
+def test_scenario_create_refuses_fields_it_does_not_know(live: PolicyVersion, policy_owner: Any) -> None:
+    with pytest.raises(TypeError, match="Unknown scenario fields: element_id"):
+        services.scenario_create(
+            element=live.element,
+            actor=policy_owner,
+            name="Sneaks in a field",
+            answers=factories.TINY_ANSWERS_SIGNPOST,
+            expected_category="SIGNPOST",
+            expected_agency="nhs_111_mh",
+            element_id=99,
+        )
+    assert not PolicyScenario.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"expected_agency": "no_such_agency"}, "expected_agency", "Choose an agency from the directory"),
+        ({"expected_category": "MAYBE"}, "expected_category", "Choose the expected outcome category"),
+        ({"first_version": 3, "last_version": 2}, "last_version", "The last version must not be before"),
+    ],
+)
+def test_scenario_update_refuses_bad_choices_and_stores_nothing(
+    live: PolicyVersion, policy_owner: Any, change: dict[str, Any], field: str, message: str
+) -> None:
+    scenario = services.scenario_create(
+        element=live.element,
+        actor=policy_owner,
+        name="Mental health need",
+        answers=factories.TINY_ANSWERS_SIGNPOST,
+        expected_category="SIGNPOST",
+        expected_agency="nhs_111_mh",
+    )
+    with pytest.raises(ValidationError) as refused:
+        services.scenario_update(scenario=scenario, actor=policy_owner, **change)
+    assert list(refused.value.message_dict) == [field]
+    assert refused.value.message_dict[field][0].startswith(message)
+    scenario.refresh_from_db()
+    assert (scenario.expected_agency, scenario.expected_category) == ("nhs_111_mh", "SIGNPOST")
+    assert (scenario.first_version, scenario.last_version) == (1, None)
+    assert audit("policies.scenario.changed") == []

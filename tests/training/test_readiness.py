@@ -89,7 +89,6 @@ def test_projection_against_go_live() -> None:
     assert p.finish_at_rate == D("2023-11-15")
     assert p.finish_at_capacity == D("2023-11-11")
     assert p.days_left == 14
-    assert p.weeks_left == 2
     assert not p.on_track_at_rate
     assert not p.on_track_at_capacity
     assert p.required_rate == 500  # 1000 people in 14 days
@@ -116,7 +115,7 @@ def test_projection_after_go_live() -> None:
     assert p.rate is None
     assert p.finish_at_rate is None
     assert not p.on_track_at_rate
-    assert p.weeks_left == 0
+    assert p.days_left == -1
 
 
 def test_breakdown() -> None:

@@ -9,6 +9,7 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
+from rcrp.accounts.errors import NotFound
 from tests.training.factories import (
     BookingFactory,
     CompletionFactory,
@@ -16,6 +17,7 @@ from tests.training.factories import (
     StaffMemberFactory,
     TrainingSessionFactory,
     at,
+    policy_version,
     site,
 )
 from training import selectors
@@ -179,3 +181,18 @@ def test_sessions_with_free_places_prefer_the_persons_site(roster: Any) -> None:
     BookingFactory(session=full)
     assert full not in selectors.session_list_for_staff(staff=roster["h"], course=course, now=NOW)
     assert timezone.is_aware(sessions[0].starts_at)
+
+
+def test_selectors_raise_not_found_for_a_missing_row(policy_owner: Any) -> None:
+    version = policy_version(author=policy_owner, acknowledgement_required=False)
+    lookups = [
+        lambda: selectors.staff_get_detail(pk=999_999, course=None),
+        lambda: selectors.session_get_detail(pk=999_999),
+        lambda: selectors.booking_get(pk=999_999),
+        lambda: selectors.rota_assignment_get(pk=999_999),
+        lambda: selectors.rota_plan_period_get(pk=999_999),
+        lambda: selectors.acknowledgement_get_detail(pk=version.pk),  # never needed acknowledging
+    ]
+    for lookup in lookups:
+        with pytest.raises(NotFound):
+            lookup()

@@ -22,7 +22,17 @@ from tests.training.factories import (
     site,
 )
 from training import services
-from training.models import Booking, Completion, Course, PolicyAcknowledgement, RotaPlanPeriod, StaffMember
+from training.models import (
+    Booking,
+    Completion,
+    Course,
+    PolicyAcknowledgement,
+    RotaAssignment,
+    RotaPlanPeriod,
+    StaffMember,
+    SupportLogEntry,
+    TrainingSession,
+)
 
 pytestmark = pytest.mark.django_db
 Status = Booking.Status
@@ -411,3 +421,127 @@ def test_a_leavers_open_booking_is_cancelled_to_free_the_place(session: Any, tra
     booking.refresh_from_db()
     assert booking.status == Status.CANCELLED
     assert audit("training.staff.deactivated")[0].data["new"]["bookings_cancelled"] == 1
+
+
+# --- Services check their own inputs (the forms are not the only guard) --------------------------
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"duration_minutes": 5}, "Enter a length from 15 to 600 minutes"),
+        ({"duration_minutes": 601}, "Enter a length from 15 to 600 minutes"),
+        ({"version": 1}, "Version 1 already exists: enter a new version number"),
+    ],
+)
+def test_course_create_refuses_bad_values_and_stores_nothing(
+    trainer: Any, values: dict[str, Any], message: str
+) -> None:
+    CourseFactory(version=1)
+    with pytest.raises(ValidationError) as refused:
+        services.course_create(
+            actor=trainer, **{"title": "RCRP course", "version": 2, "duration_minutes": 210, **values}
+        )
+    assert refused.value.messages == [message]
+    assert list(Course.objects.values_list("version", flat=True)) == [1]
+    assert audit("training.course.created") == []
+
+
+def test_course_create_refuses_a_policy_version_not_yet_approved(trainer: Any, policy_owner: Any) -> None:
+    draft = policy_version(author=policy_owner, status="draft")
+    with pytest.raises(ValidationError, match="Choose policy versions that are approved or published"):
+        services.course_create(
+            title="RCRP course", version=2, duration_minutes=210, policy_versions=[draft], actor=trainer
+        )
+    assert not Course.objects.exists()
+    assert audit("training.course.created") == []
+
+
+@pytest.mark.parametrize(
+    ("who", "capacity", "message"),
+    [
+        ("call_handler", 20, "cannot run training sessions"),
+        ("trainer", 0, "Enter a number of places from 1 to 200"),
+        ("trainer", 201, "Enter a number of places from 1 to 200"),
+    ],
+)
+def test_session_create_refuses_a_non_trainer_or_a_bad_capacity(
+    request: pytest.FixtureRequest, trainer: Any, who: str, capacity: int, message: str
+) -> None:
+    with pytest.raises(ValidationError, match=message):
+        services.session_create(
+            course=CourseFactory(),
+            site=site("hendon"),
+            starts_at=at(date(2023, 8, 21)),
+            trainer=request.getfixturevalue(who),
+            capacity=capacity,
+            actor=trainer,
+        )
+    assert not TrainingSession.objects.exists()
+    assert audit("training.session.created") == []
+
+
+def test_session_fill_refuses_a_team_the_site_does_not_have(trainer: Any) -> None:
+    session = TrainingSessionFactory(trainer=trainer, capacity=5, site=site("bow"))
+    StaffMemberFactory(site=site("bow"), team="Team 1")
+    StaffMemberFactory(site=site("hendon"), team="Team 9")
+    for team in ("Team 7", "Team 9"):
+        with pytest.raises(ValidationError, match=f"Choose a team at Bow: there is no team called {team}"):
+            services.session_fill(session=session, actor=trainer, team=team)
+    assert not Booking.objects.exists()
+    assert audit("training.booking.created") == []
+
+
+def test_rebooking_refuses_another_course_or_a_past_session_and_keeps_the_booking(
+    session: Any, trainer: Any
+) -> None:
+    booking = BookingFactory(session=session)
+    other_course = TrainingSessionFactory(course=CourseFactory(version=2, is_current=False))
+    started = TrainingSessionFactory(course=session.course, starts_at=timezone.now() - timedelta(hours=1))
+    with pytest.raises(ValidationError, match="Choose a session of the same course"):
+        services.booking_rebook(booking=booking, session=other_course, actor=trainer)
+    with pytest.raises(ValidationError, match="Choose a session that has not started yet"):
+        services.booking_rebook(booking=booking, session=started, actor=trainer)
+    booking.refresh_from_db()
+    assert booking.status == Status.BOOKED
+    assert Booking.objects.count() == 1
+    assert audit("training.booking.cancelled") == audit("training.booking.created") == []
+
+
+def test_rota_assign_refuses_a_shift_that_does_not_exist(supervisor: Any, floor_walker: Any) -> None:
+    with pytest.raises(ValidationError, match="Choose the early, late or night shift"):
+        services.rota_assign(
+            day=date(2023, 11, 1),
+            site=site("bow"),
+            shift="evening",
+            floor_walker=floor_walker,
+            actor=supervisor,
+        )
+    assert not RotaAssignment.objects.exists()
+    assert audit("training.rota.assigned") == []
+
+
+@pytest.mark.parametrize("walkers", [-1, 21, True])
+def test_rota_plan_set_refuses_a_number_out_of_range(administrator: Any, walkers: Any) -> None:
+    with pytest.raises(ValidationError, match="Enter a number of floor walkers from 0 to 20"):
+        services.rota_plan_set(starts_on=date(2023, 11, 1), walkers_per_shift=walkers, actor=administrator)
+    assert not RotaPlanPeriod.objects.exists()
+    assert audit("training.rotaplan.changed") == []
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"topic": "gossip"}, "Select what the support was about"),
+        ({"decision_reference": "<script>"}, "Enter the decision reference as the toolkit shows it"),
+        ({"leaver": True}, "has left: record support only for current staff"),
+    ],
+)
+def test_support_record_refuses_bad_values_and_stores_nothing(
+    floor_walker: Any, values: dict[str, Any], message: str
+) -> None:
+    handler = StaffMemberFactory(active=not values.pop("leaver", False))
+    with pytest.raises(ValidationError, match=message):
+        services.support_record(floor_walker=floor_walker, handler=handler, **{"topic": "other", **values})
+    assert not SupportLogEntry.objects.exists()
+    assert audit("training.support.recorded") == []

@@ -396,6 +396,10 @@ def test_booking_staff_numbers_on_a_session(client: Any, world: Any, trainer: An
     assert upcoming.bookings.count() == 2
     response = client.post(url("training:session-fill", upcoming), follow=True)
     assert response.status_code == 200
+    booked = upcoming.bookings.count()
+    response = client.post(url("training:session-fill", upcoming), {"team": "No such team"}, follow=True)
+    assert "Choose a team at Lambeth: there is no team called No such team there" in response.content.decode()
+    assert upcoming.bookings.count() == booked
 
 
 def test_marking_attendance_for_the_whole_session(client: Any, world: Any, trainer: Any) -> None:

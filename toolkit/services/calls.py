@@ -30,7 +30,7 @@ from toolkit.selectors import (
     answer_pairs,
     call_state,
     decision_get_for_handler,
-    decision_list_for_incident,
+    decision_get_latest_for_incident,
     value_label,
 )
 from toolkit.services.escalations import escalation_raise_for_outcome
@@ -160,8 +160,7 @@ def decision_start(
             "Use the deploy override or the printed policy."
         )
     if follows is None:
-        earlier = decision_list_for_incident(incident_ref=incident_ref)
-        follows = earlier[0] if earlier else None
+        follows = decision_get_latest_for_incident(incident_ref=incident_ref)
     decision, created = _create_once(
         actor=actor,
         token=token,
@@ -410,7 +409,6 @@ def decision_start_override(
     caller_type = caller_type if caller_type in Decision.CallerType.values else ""
     partner_ok = caller_type == Decision.CallerType.PARTNER and partner_kind in Decision.PartnerKind.values
     version = policy_version_get_live(element=element) if element is not None else None
-    earlier = decision_list_for_incident(incident_ref=incident_ref)
     decision, created = _create_once(
         actor=actor,
         token=token,
@@ -423,7 +421,7 @@ def decision_start_override(
         content_hash=version.content_hash if version else "",
         engine_version=engine.ENGINE_VERSION,
         site=_site_of(actor),
-        follows=earlier[0] if earlier else None,
+        follows=decision_get_latest_for_incident(incident_ref=incident_ref),
         started_at=now,
         last_activity_at=now,
     )

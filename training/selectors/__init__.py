@@ -3,15 +3,15 @@ rota, support log). List selectors run a fixed number of queries whatever the ro
 
 from __future__ import annotations
 
-from training.selectors.readiness import NO_TEAM, ReadinessReport, readiness_get
+from training.selectors.readiness import readiness_get
 from training.selectors.roster import (
     ACTIVE_CHOICES,
+    NO_TEAM,
     STATUS_CHOICES,
     roster_filter_options,
     staff_get_detail,
     staff_list_for_roster,
     staff_list_untrained_for_export,
-    staff_with_status,
 )
 from training.selectors.sessions import (
     booking_get,
@@ -21,7 +21,6 @@ from training.selectors.sessions import (
     session_list,
     session_list_for_rebooking,
     session_list_for_staff,
-    session_list_with_free_places,
     trainer_choices,
 )
 from training.selectors.support import (
@@ -36,14 +35,12 @@ from training.selectors.support import (
     rota_week,
     support_list_for_walker,
     support_summary,
-    users_who_take_calls,
 )
 
 __all__ = [
     "ACTIVE_CHOICES",
     "NO_TEAM",
     "STATUS_CHOICES",
-    "ReadinessReport",
     "acknowledgement_get_detail",
     "acknowledgement_list_for_user",
     "acknowledgement_list_pending",
@@ -62,13 +59,10 @@ __all__ = [
     "session_list",
     "session_list_for_rebooking",
     "session_list_for_staff",
-    "session_list_with_free_places",
     "staff_get_detail",
     "staff_list_for_roster",
     "staff_list_untrained_for_export",
-    "staff_with_status",
     "support_list_for_walker",
     "support_summary",
     "trainer_choices",
-    "users_who_take_calls",
 ]

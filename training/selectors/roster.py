@@ -7,8 +7,8 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.fields import BooleanField, DateField, DateTimeField
-from django.shortcuts import get_object_or_404
 
+from rcrp.accounts.errors import NotFound
 from training.models import Booking, Completion, Course, Site, StaffMember
 
 STATUS_CHOICES = [
@@ -115,8 +115,10 @@ class StaffDetail:
 
 
 def staff_get_detail(*, pk: int, course: Course | None) -> StaffDetail:
-    """One person's roster entry with their bookings, completions and change history (404 if none)."""
-    staff = get_object_or_404(StaffMember.objects.select_related("site", "user"), pk=pk)
+    """One person's roster entry with their bookings, completions and change history (NotFound if none)."""
+    staff = StaffMember.objects.select_related("site", "user").filter(pk=pk).first()
+    if staff is None:
+        raise NotFound("No such member of staff")
     bookings = list(
         staff.bookings.select_related("session__site", "session__course", "session__trainer").order_by(
             "-session__starts_at"

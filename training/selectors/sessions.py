@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
-from django.shortcuts import get_object_or_404
 
+from rcrp.accounts.errors import NotFound
 from rcrp.accounts.models import User
 from training.models import Booking, Completion, Course, StaffMember, TrainingSession
 
@@ -54,8 +54,10 @@ class SessionDetail:
 
 
 def session_get_detail(*, pk: int) -> SessionDetail:
-    """A session with every booking (cancelled ones last). 404 if there is no such session."""
-    session = get_object_or_404(TrainingSession.objects.select_related("site", "trainer", "course"), pk=pk)
+    """A session with every booking (cancelled ones last). NotFound if there is no such session."""
+    session = TrainingSession.objects.select_related("site", "trainer", "course").filter(pk=pk).first()
+    if session is None:
+        raise NotFound("No such session")
     bookings = list(session.bookings.select_related("staff__site").order_by("staff__full_name", "pk"))
     bookings.sort(key=lambda b: b.status == Status.CANCELLED)  # stable: names stay in order
     taken = sum(1 for b in bookings if b.status != Status.CANCELLED)
@@ -99,10 +101,15 @@ def session_list_for_staff(
 
 
 def booking_get(*, pk: int) -> Booking:
-    return get_object_or_404(
-        Booking.objects.select_related("staff__site", "session__site", "session__course", "session__trainer"),
-        pk=pk,
+    """One booking with its person and session, or NotFound."""
+    booking = (
+        Booking.objects.select_related("staff__site", "session__site", "session__course", "session__trainer")
+        .filter(pk=pk)
+        .first()
     )
+    if booking is None:
+        raise NotFound("No such booking")
+    return booking
 
 
 def booking_list_no_shows_to_rebook(*, course: Course | None, limit: int = 50) -> list[Booking]:

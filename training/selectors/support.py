@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.shortcuts import get_object_or_404
 
 from policies.models import PolicyVersion
+from rcrp.accounts.errors import NotFound
 from rcrp.accounts.models import User
 from training import readiness
 from training.models import (
@@ -98,11 +98,13 @@ class AcknowledgementDetail:
 
 
 def acknowledgement_get_detail(*, pk: int) -> AcknowledgementDetail:
-    """Who acknowledged a version and when, and which call handlers have not (404 if the version
-    never needed acknowledging)."""
-    version = get_object_or_404(
-        PolicyVersion.objects.select_related("element").filter(acknowledgement_required=True), pk=pk
+    """Who acknowledged a version and when, and which call handlers have not (NotFound if the
+    version never needed acknowledging)."""
+    version = (
+        PolicyVersion.objects.select_related("element").filter(acknowledgement_required=True, pk=pk).first()
     )
+    if version is None:
+        raise NotFound("No such policy version to acknowledge")
     acknowledged = list(
         version.acknowledgements.select_related("user__staff_record__site").order_by("-acknowledged_at")
     )
@@ -180,11 +182,19 @@ def rota_plan_list() -> list[RotaPlanPeriod]:
 
 
 def rota_assignment_get(*, pk: int) -> RotaAssignment:
-    return get_object_or_404(RotaAssignment.objects.select_related("site", "floor_walker"), pk=pk)
+    """One rota assignment with its site and floor walker, or NotFound."""
+    assignment = RotaAssignment.objects.select_related("site", "floor_walker").filter(pk=pk).first()
+    if assignment is None:
+        raise NotFound("No such rota assignment")
+    return assignment
 
 
 def rota_plan_period_get(*, pk: int) -> RotaPlanPeriod:
-    return get_object_or_404(RotaPlanPeriod, pk=pk)
+    """One period of the floor-walker plan, or NotFound."""
+    period = RotaPlanPeriod.objects.filter(pk=pk).first()
+    if period is None:
+        raise NotFound("No such plan period")
+    return period
 
 
 @dataclass(frozen=True)

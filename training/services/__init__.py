@@ -4,9 +4,8 @@ attendance) and support (acknowledgements, floor-walker rota and plan, support l
 
 from __future__ import annotations
 
-from training.services.roster import ImportResult, staff_import, staff_set_active
+from training.services.roster import staff_import, staff_set_active
 from training.services.sessions import (
-    MARKS,
     booking_cancel,
     booking_create,
     booking_create_many,
@@ -27,8 +26,6 @@ from training.services.support import (
 )
 
 __all__ = [
-    "MARKS",
-    "ImportResult",
     "acknowledgement_record",
     "booking_cancel",
     "booking_create",

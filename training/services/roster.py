@@ -14,8 +14,6 @@ from rcrp.accounts.models import User
 from training.csv_import import RowProblem, SiteChoice, parse_roster
 from training.models import AuditAction, Booking, Site, StaffMember
 
-ROSTER_FIELDS = ("full_name", "site_id", "role", "team")
-
 
 @dataclass
 class ImportResult:

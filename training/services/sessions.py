@@ -18,6 +18,16 @@ from training.models import AuditAction, Booking, Completion, Course, Site, Staf
 Status = Booking.Status
 # What a trainer may record on the attendance page (BOOKED: not marked yet).
 MARKS = (Status.BOOKED, Status.COMPLETED, Status.ATTENDED, Status.NO_SHOW)
+# What a course may cover: policy versions approved for, or already in, use.
+COURSE_POLICY_STATUSES = (PolicyVersion.Status.APPROVED, PolicyVersion.Status.PUBLISHED)
+MIN_DURATION, MAX_DURATION = 15, 600
+MIN_PLACES, MAX_PLACES = 1, 200
+MANAGE_TRAINING = "accounts.manage_training"
+
+
+def _refuse_out_of_range(value: object, low: int, high: int, message: str) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise ValidationError(message)
 
 
 @transaction.atomic
@@ -30,11 +40,23 @@ def course_create(
     make_current: bool = False,
     actor: User,
 ) -> Course:
-    """Add a course version (optionally making it the current one, which the gate checks)."""
+    """Add a course version (optionally making it the current one, which the gate checks).
+
+    Refused when the version number is taken, the length is not 15 to 600 minutes, or a policy
+    version it covers is not approved or published.
+    """
+    _refuse_out_of_range(
+        duration_minutes, MIN_DURATION, MAX_DURATION, "Enter a length from 15 to 600 minutes"
+    )
+    if Course.objects.filter(version=version).exists():
+        raise ValidationError(f"Version {version} already exists: enter a new version number")
+    covered = list(policy_versions)
+    if any(v.status not in COURSE_POLICY_STATUSES for v in covered):
+        raise ValidationError("Choose policy versions that are approved or published")
     course = Course(title=title, version=version, duration_minutes=duration_minutes)
     course.full_clean()
     course.save()
-    course.policy_versions.set(list(policy_versions))
+    course.policy_versions.set(covered)
     audit_event_record(
         actor=actor,
         action=AuditAction.COURSE_CREATED,
@@ -86,7 +108,10 @@ def session_create(
     room: str = "",
     actor: User,
 ) -> TrainingSession:
-    """Schedule a session of a course at a site."""
+    """Schedule a session of a course at a site, run by someone whose role lets them train."""
+    if not (trainer.is_active and trainer.has_perm(MANAGE_TRAINING)):
+        raise ValidationError(f"Choose a trainer: {trainer.display_name} cannot run training sessions")
+    _refuse_out_of_range(capacity, MIN_PLACES, MAX_PLACES, "Enter a number of places from 1 to 200")
     session = TrainingSession(
         course=course, site=site, starts_at=starts_at, trainer=trainer, capacity=capacity, room=room
     )
@@ -195,10 +220,15 @@ def booking_create_many(
 @transaction.atomic
 def session_fill(*, session: TrainingSession, actor: User, team: str = "") -> list[Booking]:
     """Fill a session's free places with active, untrained, unbooked staff from its site (and
-    team, if given), in team and name order. Returns the new bookings."""
+    team, if given: one of the site's teams), in team and name order. Returns the new bookings."""
     session = (
-        TrainingSession.objects.select_for_update(of=("self",)).select_related("course").get(pk=session.pk)
+        TrainingSession.objects.select_for_update(of=("self",))
+        .select_related("course", "site")
+        .get(pk=session.pk)
     )
+    team = team.strip()
+    if team and not StaffMember.objects.filter(site_id=session.site_id, team=team).exists():
+        raise ValidationError(f"Choose a team at {session.site}: there is no team called {team} there")
     free = session.capacity - _places_taken(session)
     if free <= 0:
         return []
@@ -235,17 +265,25 @@ def booking_cancel(*, booking: Booking, actor: User) -> Booking:
 
 
 @transaction.atomic
-def booking_rebook(*, booking: Booking, session: TrainingSession, actor: User) -> Booking:
+def booking_rebook(
+    *, booking: Booking, session: TrainingSession, actor: User, now: datetime | None = None
+) -> Booking:
     """Book the person from `booking` (a no-show, a cancellation or an open booking, which is
-    cancelled) on another session. The old booking keeps what happened."""
-    booking = Booking.objects.select_for_update(of=("self",)).select_related("staff").get(pk=booking.pk)
+    cancelled) on another upcoming session of the same course. The old booking keeps what happened."""
+    booking = (
+        Booking.objects.select_for_update(of=("self",)).select_related("staff", "session").get(pk=booking.pk)
+    )
     if booking.session_id == session.pk:
         raise ValidationError("Choose a different session.")
     if booking.status in {Status.COMPLETED, Status.ATTENDED}:
         raise ValidationError("This person attended; rebook only no-shows and cancellations.")
+    target = TrainingSession.objects.select_for_update().get(pk=session.pk)
+    if target.course_id != booking.session.course_id:
+        raise ValidationError("Choose a session of the same course.")
+    if target.starts_at < (now or timezone.now()):
+        raise ValidationError("Choose a session that has not started yet.")
     if booking.status == Status.BOOKED:
         booking_cancel(booking=booking, actor=actor)
-    target = TrainingSession.objects.select_for_update().get(pk=session.pk)
     return _book(session=target, staff=booking.staff, actor=actor)
 
 

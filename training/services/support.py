@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,11 +17,16 @@ from training.models import (
     PolicyAcknowledgement,
     RotaAssignment,
     RotaPlanPeriod,
+    Shift,
     Site,
     StaffMember,
     SupportLogEntry,
 )
 from training.rota import shift_at
+
+MAX_WALKERS_PER_SHIFT = 20
+# A toolkit decision's reference as the toolkit shows it (training never imports the toolkit).
+DECISION_REFERENCE = re.compile(r"[A-Za-z0-9-]{4,64}")
 
 
 @transaction.atomic
@@ -52,7 +58,9 @@ def acknowledgement_record(*, user: User, version: PolicyVersion) -> PolicyAckno
 
 @transaction.atomic
 def rota_assign(*, day: date, site: Site, shift: str, floor_walker: User, actor: User) -> RotaAssignment:
-    """Put a floor walker on a site's shift. One site per shift per person."""
+    """Put a floor walker on a site's shift (early, late or night). One site per shift per person."""
+    if shift not in Shift.values:
+        raise ValidationError("Choose the early, late or night shift.")
     if not floor_walker.has_perm("accounts.support_floor"):
         raise ValidationError(f"{floor_walker} is not a floor walker.")
     clash = (
@@ -99,7 +107,14 @@ def rota_remove(*, assignment: RotaAssignment, actor: User) -> None:
 
 @transaction.atomic
 def rota_plan_set(*, starts_on: date, walkers_per_shift: int, note: str = "", actor: User) -> RotaPlanPeriod:
-    """Add or change a period of the floor-walker plan (per site, per shift, from `starts_on`)."""
+    """Add or change a period of the floor-walker plan (per site, per shift, from `starts_on`):
+    0 to 20 floor walkers, where 0 ends floor-walker support."""
+    if (
+        not isinstance(walkers_per_shift, int)
+        or isinstance(walkers_per_shift, bool)
+        or not 0 <= walkers_per_shift <= MAX_WALKERS_PER_SHIFT
+    ):
+        raise ValidationError(f"Enter a number of floor walkers from 0 to {MAX_WALKERS_PER_SHIFT}")
     period = RotaPlanPeriod.objects.select_for_update().filter(starts_on=starts_on).first()
     old = None
     if period is None:
@@ -149,9 +164,22 @@ def support_record(
     occurred_at: datetime | None = None,
 ) -> SupportLogEntry:
     """Log support a floor walker gave a handler; site from the handler's roster entry, shift
-    from the local time. `decision_reference` is the toolkit decision's reference, if any."""
+    from the local time. `decision_reference` is the toolkit decision's reference, if any.
+
+    Refused for a leaver, a topic that is not one of SupportLogEntry.Topic, or a decision
+    reference that is not in the toolkit's form.
+    """
     if not floor_walker.has_perm("accounts.support_floor"):
         raise PermissionDenied("Only floor walkers record support.")
+    if not handler.active:
+        raise ValidationError(f"{handler} has left: record support only for current staff")
+    if topic not in SupportLogEntry.Topic.values:
+        raise ValidationError("Select what the support was about")
+    decision_reference = decision_reference.strip()
+    if decision_reference and not DECISION_REFERENCE.fullmatch(decision_reference):
+        raise ValidationError(
+            "Enter the decision reference as the toolkit shows it: letters, numbers and dashes"
+        )
     occurred_at = occurred_at or timezone.now()
     entry = SupportLogEntry(
         occurred_at=occurred_at,
@@ -161,7 +189,7 @@ def support_record(
         shift=shift_at(timezone.localtime(occurred_at)),
         topic=topic,
         notes=notes.strip(),
-        decision_reference=decision_reference.strip(),
+        decision_reference=decision_reference,
     )
     entry.full_clean()
     entry.save()

@@ -145,9 +145,13 @@ def session_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def session_fill(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = get_object_or_404(TrainingSession, pk=pk)
-    bookings = services.session_fill(
-        session=session, actor=request.user, team=request.POST.get("team", "")[:60]
-    )
+    try:
+        bookings = services.session_fill(
+            session=session, actor=request.user, team=request.POST.get("team", "")[:60]
+        )
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return redirect("training:session-detail", pk=pk)
     if bookings:
         messages.success(
             request, f"{len(bookings)} people from {session.site} who had no booking are booked."

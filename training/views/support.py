@@ -138,14 +138,18 @@ def rota_plan(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = RotaPlanForm(*post_data(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        services.rota_plan_set(
-            starts_on=data["starts_on"],
-            walkers_per_shift=data["walkers_per_shift"],
-            note=data["note"],
-            actor=request.user,
-        )
-        messages.success(request, "The floor-walker plan is saved.")
-        return redirect("training:rota-plan")
+        try:
+            services.rota_plan_set(
+                starts_on=data["starts_on"],
+                walkers_per_shift=data["walkers_per_shift"],
+                note=data["note"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            form.add_error("walkers_per_shift", error.messages[0])
+        else:
+            messages.success(request, "The floor-walker plan is saved.")
+            return redirect("training:rota-plan")
     return render(
         request,
         "training/rota_plan.html",
@@ -170,15 +174,19 @@ def support(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = SupportForm(*post_data(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        services.support_record(
-            floor_walker=request.user,
-            handler=data["handler"],
-            topic=data["topic"],
-            notes=data["notes"],
-            decision_reference=data["decision_reference"],
-        )
-        messages.success(request, f"Support for {data['handler'].full_name} is recorded.")
-        return redirect("training:support")
+        try:
+            services.support_record(
+                floor_walker=request.user,
+                handler=data["handler"],
+                topic=data["topic"],
+                notes=data["notes"],
+                decision_reference=data["decision_reference"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages[0])
+        else:
+            messages.success(request, f"Support for {data['handler'].full_name} is recorded.")
+            return redirect("training:support")
     return render(
         request,
         "training/support.html",

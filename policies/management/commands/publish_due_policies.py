@@ -1,7 +1,7 @@
 """Publish the approved policy versions whose scheduled effective time has come (run every minute).
 
-The live-version selector does the same on every read, so this command only makes sure the audit
-trail shows the publication close to its effective time even when nobody is taking calls.
+This command is what makes a scheduled version live: reading the live version never publishes.
+Run it every minute (cron or a systemd timer) so a version scheduled for 07:00 is live by 07:01.
 """
 
 from __future__ import annotations

@@ -107,10 +107,6 @@ def _scenarios(element: str) -> tuple[dict[str, Any], ...]:
     return tuple(_load(VERSION_DIR / "scenarios" / f"{element}.json"))
 
 
-def _date(value: str) -> datetime.date:
-    return datetime.date.fromisoformat(value)
-
-
 SCENARIO_CASES = [
     pytest.param(element, scenario, id=f"{element}: {scenario['name']}")
     for element in ELEMENTS
@@ -137,15 +133,15 @@ def test_agency_entry_is_complete_and_dated(agency):
     assert agency["kind"] in AGENCY_KINDS
     for field in ("key", "name", "contact", "transfer", "hours", "coverage"):
         assert agency[field].strip(), f"{agency['key']}: '{field}' is empty"
-    start = _date(agency["effective_from"])
+    start = datetime.date.fromisoformat(agency["effective_from"])
     if agency["effective_to"] is not None:
-        assert _date(agency["effective_to"]) >= start
+        assert datetime.date.fromisoformat(agency["effective_to"]) >= start
 
 
 def test_111_option_2_supersedes_the_trust_crisis_line_without_a_gap():
     by_key = {agency["key"]: agency for agency in _agencies()}
-    crisis_line_ends = _date(by_key["trust_crisis_line"]["effective_to"])
-    option_2_starts = _date(by_key["nhs_111_mh"]["effective_from"])
+    crisis_line_ends = datetime.date.fromisoformat(by_key["trust_crisis_line"]["effective_to"])
+    option_2_starts = datetime.date.fromisoformat(by_key["nhs_111_mh"]["effective_from"])
     assert option_2_starts - crisis_line_ends == datetime.timedelta(days=1)
 
 

@@ -40,10 +40,6 @@ def case(
     return register
 
 
-def ladder() -> Doc:
-    return safe_ladder()
-
-
 # Structure: the flow ----------------------------------------------------------------------------------
 
 
@@ -366,7 +362,7 @@ def cycle_whose_way_out_is_broken(doc: Doc) -> None:
 @case(
     "o_signpost: a path reaches this no-police outcome without asking a question tagged risk_to_life "
     "(q_start → q_harm → q_checks → o_signpost)",
-    base=ladder,
+    base=safe_ladder,
 )
 def path_to_signpost_skips_risk_to_life(doc: Doc) -> None:
     node(doc, "q_start")["answers"].append({"value": "unsure", "label": "Unsure", "next": "q_harm"})
@@ -375,7 +371,7 @@ def path_to_signpost_skips_risk_to_life(doc: Doc) -> None:
 @case(
     "o_signpost: a path reaches this no-police outcome without asking a question tagged crime "
     "(q_other → q_life → q_harm → q_checks → o_signpost)",
-    base=ladder,
+    base=safe_ladder,
 )
 def path_to_signpost_skips_crime(doc: Doc) -> None:
     doc["questions"].insert(0, choice("q_other", ("a", "q_start"), ("b", "q_life")))
@@ -387,7 +383,7 @@ def path_to_signpost_skips_crime(doc: Doc) -> None:
     "(q_start → q_life → q_choose → o_refuse)",
     "o_refuse: a path reaches this no-police outcome without asking a question tagged checks "
     "(q_start → q_life → q_choose → o_refuse)",
-    base=ladder,
+    base=safe_ladder,
 )
 def path_to_refuse_skips_two_tags(doc: Doc) -> None:
     answer(doc, "q_life", "no")["next"] = "q_choose"
@@ -398,14 +394,14 @@ def path_to_refuse_skips_two_tags(doc: Doc) -> None:
 @case(
     "o_signpost: a path reaches this no-police outcome without asking a question tagged checks "
     "(q_start → q_life → q_harm → o_signpost)",
-    base=ladder,
+    base=safe_ladder,
 )
 def path_to_signpost_skips_checks(doc: Doc) -> None:
     answer(doc, "q_harm", "no")["next"] = "o_signpost"
     del doc["questions"][3]  # q_checks
 
 
-@case(base=ladder)
+@case(base=safe_ladder)
 def checks_may_be_skipped_when_not_required(doc: Doc) -> None:
     path_to_signpost_skips_checks(doc)
     doc["requires_checks"] = False
@@ -414,7 +410,7 @@ def checks_may_be_skipped_when_not_required(doc: Doc) -> None:
 @case(
     "q_harm: the answer 'yes' says a crime is involved but can lead to o_signpost, "
     "where police do not attend",
-    base=ladder,
+    base=safe_ladder,
 )
 def crime_answer_reaches_signpost(doc: Doc) -> None:
     answer(doc, "q_harm", "yes").update({"next": "q_checks", "tags": ["crime"]})
@@ -423,7 +419,7 @@ def crime_answer_reaches_signpost(doc: Doc) -> None:
 @case(
     "q_life: the answer 'yes' says a crime is involved and there is a risk to life but can lead to "
     "o_refuse or o_signpost, where police do not attend",
-    base=ladder,
+    base=safe_ladder,
 )
 def risk_to_life_answer_reaches_two_no_police_outcomes(doc: Doc) -> None:
     answer(doc, "q_life", "yes").update({"next": "q_harm", "tags": ["risk_to_life", "crime"]})
@@ -435,20 +431,20 @@ def risk_to_life_answer_reaches_two_no_police_outcomes(doc: Doc) -> None:
 @case(
     "q_harm: the answer 'yes' says there is a risk of serious harm but can lead to o_signpost, "
     "where police do not attend",
-    base=ladder,
+    base=safe_ladder,
 )
 def serious_harm_answer_reaches_signpost(doc: Doc) -> None:
     answer(doc, "q_harm", "yes")["next"] = "q_checks"
 
 
-@case("q_life: no answer to this risk-to-life question can lead to a Deploy police outcome", base=ladder)
+@case("q_life: no answer to this risk-to-life question can lead to a Deploy police outcome", base=safe_ladder)
 def risk_to_life_question_cannot_deploy(doc: Doc) -> None:
     doc["outcomes"].append(outcome("o_joint", "JOINT"))
     answer(doc, "q_life", "yes")["next"] = "o_joint"
     answer(doc, "q_harm", "yes")["next"] = "o_joint"
 
 
-@case(base=ladder)
+@case(base=safe_ladder)
 def risk_to_life_answer_may_lead_to_joint_or_not_rcrp(doc: Doc) -> None:
     doc["outcomes"] += [outcome("o_joint", "JOINT"), outcome("o_not_rcrp", "NOT_RCRP")]
     node(doc, "q_life")["kind"] = "choice"
