@@ -12,4 +12,3 @@ def flow_for(*, content_hash: str, version_id: int) -> engine.Flow:
     return flow_for_hash(
         content_hash, lambda: PolicyVersion.objects.values_list("document", flat=True).get(pk=version_id)
     )
-

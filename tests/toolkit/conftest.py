@@ -6,14 +6,11 @@ from typing import Any
 
 import pytest
 
-from policies import content
 from policies.models import PolicyVersion
 from policies.selectors import flow_cache_clear
 from tests.policies.factories import load_agencies, published_v1
 
 ELEMENTS = ("welfare", "awol", "s136", "transport")
-load_document = content.flow_document
-load_scenarios = content.scenarios
 
 
 @pytest.fixture
@@ -42,3 +39,9 @@ def handler_client(client: Any, call_handler: Any) -> Any:
     """A test client signed in as the call handler."""
     client.force_login(call_handler)
     return client
+
+
+@pytest.fixture
+def gate_off(settings: Any) -> None:
+    """The training gate off: these tests are about the call, not about readiness."""
+    settings.TRAINING_GATE_MODE = "off"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from policies.models import Element
+from toolkit import services
 from toolkit.models import Decision
 from toolkit.selectors import call_state
 
@@ -67,3 +68,14 @@ def start_scenario(client: Any, slug: str, scenario: Any, **extra: str) -> Decis
     if kind == "partner":
         extra["partner_kind"] = partner
     return start_call(client, slug, caller_type=kind if kind != "police" else "partner", **extra)
+
+
+def start(actor: Any, slug: str = "welfare", **kwargs: Any) -> Decision:
+    """Start a call through the service (not the views) as `actor`."""
+    return services.decision_start(
+        actor=actor,
+        element=Element.objects.get(slug=slug),
+        caller_type=kwargs.pop("caller_type", "public"),
+        incident_ref=kwargs.pop("incident_ref", "CAD 1/26NOV26"),
+        **kwargs,
+    )

@@ -13,8 +13,8 @@ from django.test import override_settings
 from django.utils import timezone
 
 from policies import flow as engine
-from policies.models import Element
 from rcrp.accounts.models import AuditEvent
+from tests.toolkit.helpers import start
 from toolkit import services
 from toolkit.models import Decision, DecisionAnswer, DecisionNote, Escalation
 from toolkit.selectors import call_state
@@ -22,21 +22,6 @@ from toolkit.services.override import NO_REASON
 from toolkit.services.s136 import time_today
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("gate_off")]
-
-
-@pytest.fixture
-def gate_off(settings: Any) -> None:
-    settings.TRAINING_GATE_MODE = "off"
-
-
-def start(actor: Any, slug: str = "welfare", **kwargs: Any) -> Decision:
-    return services.decision_start(
-        actor=actor,
-        element=Element.objects.get(slug=slug),
-        caller_type=kwargs.pop("caller_type", "public"),
-        incident_ref=kwargs.pop("incident_ref", "CAD 1/26NOV26"),
-        **kwargs,
-    )
 
 
 def give(
@@ -184,9 +169,9 @@ def test_warn_mode_starts_the_call_and_records_the_warning(
 
 
 def test_a_no_police_outcome_needs_the_caller_told_confirmation(call_handler: Any, v1: Any) -> None:
-    from tests.toolkit.conftest import load_scenarios
+    from policies import content
 
-    scenario = next(s for s in load_scenarios("welfare") if s.expected_category == "SIGNPOST")
+    scenario = next(s for s in content.scenarios("welfare") if s.expected_category == "SIGNPOST")
     decision = start(call_handler)
     while (question := call_state(decision).question) is not None:
         give(decision, call_handler, scenario.answers[question.id])
@@ -300,9 +285,9 @@ def test_escalation_is_raised_claimed_and_answered(call_handler: Any, supervisor
 
 
 def test_s136_handover_raises_one_escalation_at_60_minutes(call_handler: Any, v1: Any) -> None:
-    from tests.toolkit.conftest import load_scenarios
+    from policies import content
 
-    scenario = next(s for s in load_scenarios("s136") if any("arriv" in k for k in s.answers))
+    scenario = next(s for s in content.scenarios("s136") if any("arriv" in k for k in s.answers))
     t0 = timezone.localtime().replace(hour=10, minute=0, second=0, microsecond=0)
     with time_machine.travel(t0, tick=False):
         decision = start(call_handler, slug="s136")

@@ -14,10 +14,10 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone
 
+from policies import content
 from policies import flow as engine
 from policies.models import Element
-from tests.toolkit.conftest import load_scenarios
-from tests.toolkit.helpers import answer_data, start_call, start_scenario, walk
+from tests.toolkit.helpers import answer_data, start, start_call, start_scenario, walk
 from toolkit import services
 from toolkit.models import Decision, DecisionAnswer, Escalation, HandoverRecord
 from toolkit.selectors import call_state
@@ -25,13 +25,8 @@ from toolkit.selectors import call_state
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("gate_off")]
 
 
-@pytest.fixture
-def gate_off(settings: Any) -> None:
-    settings.TRAINING_GATE_MODE = "off"
-
-
 def scenario(slug: str, name_part: str) -> Any:
-    return next(s for s in load_scenarios(slug) if name_part in s.name)
+    return next(s for s in content.scenarios(slug) if name_part in s.name)
 
 
 def give(decision: Decision, actor: Any, value: Any, *, step: int | None = None, position: int = 0) -> Any:
@@ -52,7 +47,7 @@ def give(decision: Decision, actor: Any, value: Any, *, step: int | None = None,
 
 
 def test_a_stale_post_with_the_recorded_value_is_a_harmless_repeat(call_handler: Any, welfare: Any) -> None:
-    decision = start_call_as(call_handler)
+    decision = start(call_handler)
     assert give(decision, call_handler, "no", step=0).recorded
     repeat = give(decision, call_handler, "no", step=0)
     assert (repeat.recorded, repeat.conflict) == (False, False)
@@ -60,7 +55,7 @@ def test_a_stale_post_with_the_recorded_value_is_a_harmless_repeat(call_handler:
 
 
 def test_a_stale_post_with_another_value_is_a_conflict_showing_both(call_handler: Any, welfare: Any) -> None:
-    decision = start_call_as(call_handler)
+    decision = start(call_handler)
     give(decision, call_handler, "no", step=0)  # tab A
     result = give(decision, call_handler, "yes", step=0)  # tab B, one step behind
     assert not result.recorded
@@ -69,16 +64,6 @@ def test_a_stale_post_with_another_value_is_a_conflict_showing_both(call_handler
     assert (result.clash.recorded_label, result.clash.posted_value) == ("No", "yes")
     assert result.clash.posted_label.startswith("Yes")
     assert DecisionAnswer.objects.count() == 1  # nothing recorded until the handler chooses
-
-
-def start_call_as(actor: Any, slug: str = "welfare", **kwargs: Any) -> Decision:
-    return services.decision_start(
-        actor=actor,
-        element=Element.objects.get(slug=slug),
-        caller_type=kwargs.pop("caller_type", "public"),
-        incident_ref=kwargs.pop("incident_ref", "CAD 1/26NOV26"),
-        **kwargs,
-    )
 
 
 # --- 2. Start and deploy are idempotent and keep what was typed ---------------------------------------
@@ -94,9 +79,9 @@ def test_starting_twice_with_one_token_makes_one_decision(handler_client: Any, v
 
 def test_the_service_refuses_a_caller_type_that_is_not_a_choice(call_handler: Any, welfare: Any) -> None:
     with pytest.raises(ValidationError, match="Select who is calling"):
-        start_call_as(call_handler, caller_type="martian")
+        start(call_handler, caller_type="martian")
     with pytest.raises(ValidationError, match="partner agency"):
-        start_call_as(call_handler, caller_type="partner", partner_kind="")
+        start(call_handler, caller_type="partner", partner_kind="")
     assert not Decision.objects.exists()
 
 
@@ -257,7 +242,7 @@ def test_an_answer_on_a_completed_call_that_needs_no_reassessment_says_where_it_
 
 
 def walk_s136_to_arrival(client: Any, arrival: str) -> Decision:
-    case = next(s for s in load_scenarios("s136") if any("arriv" in k for k in s.answers))
+    case = next(s for s in content.scenarios("s136") if any("arriv" in k for k in s.answers))
     decision = start_scenario(client, "s136", case)
     url = f"/toolkit/calls/{decision.reference}/answer/"
     for _ in range(30):
@@ -333,7 +318,7 @@ def test_recording_the_handover_stops_the_clock(handler_client: Any, call_handle
 def test_an_arrival_time_in_the_future_is_refused_on_the_question(handler_client: Any, v1: Any) -> None:
     t0 = timezone.localtime().replace(hour=10, minute=0, second=0, microsecond=0)
     with time_machine.travel(t0, tick=False):
-        case = next(s for s in load_scenarios("s136") if any("arriv" in k for k in s.answers))
+        case = next(s for s in content.scenarios("s136") if any("arriv" in k for k in s.answers))
         decision = start_call(handler_client, "s136")
         url = f"/toolkit/calls/{decision.reference}/answer/"
         for _ in range(30):
@@ -368,7 +353,7 @@ def test_going_back_to_a_branch_without_an_arrival_clears_it(handler_client: Any
 def test_new_information_starts_a_linked_decision_and_supersedes_the_earlier(
     handler_client: Any, v1: Any
 ) -> None:
-    case = next(s for s in load_scenarios("welfare") if s.expected_category == "SIGNPOST")
+    case = next(s for s in content.scenarios("welfare") if s.expected_category == "SIGNPOST")
     earlier = walk(handler_client, start_scenario(handler_client, "welfare", case), case.answers)
     handler_client.post(
         f"/toolkit/calls/{earlier.reference}/complete/", {"step": earlier.step, "caller_told": "yes"}

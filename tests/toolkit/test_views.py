@@ -15,11 +15,6 @@ from toolkit.selectors import call_state
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("gate_off")]
 
 
-@pytest.fixture
-def gate_off(settings: Any) -> None:
-    settings.TRAINING_GATE_MODE = "off"
-
-
 def test_start_page_lists_each_element_with_its_description(handler_client: Any, v1: Any) -> None:
     body = handler_client.get("/toolkit/start/").content.decode()
     for title in (
@@ -196,9 +191,9 @@ def test_deploy_now_without_a_call(handler_client: Any, v1: Any) -> None:
 
 
 def test_completing_a_signpost_needs_the_confirmation(handler_client: Any, v1: Any) -> None:
-    from tests.toolkit.conftest import load_scenarios
+    from policies import content
 
-    scenario = next(s for s in load_scenarios("welfare") if s.expected_category == "SIGNPOST")
+    scenario = next(s for s in content.scenarios("welfare") if s.expected_category == "SIGNPOST")
     decision = walk(handler_client, start_call(handler_client, "welfare"), scenario.answers)
     url = f"/toolkit/calls/{decision.reference}/"
     body = handler_client.get(url).content.decode()
@@ -340,11 +335,12 @@ def test_supervisor_answer_reaches_the_handlers_call(
 
 @override_settings(TRAINING_GATE_MODE="off")
 def test_every_policy_scenario_reaches_its_outcome_through_the_views(handler_client: Any, v1: Any) -> None:
-    from tests.toolkit.conftest import ELEMENTS, load_scenarios
+    from policies import content
+    from tests.toolkit.conftest import ELEMENTS
 
     count = 0
     for slug in ELEMENTS:
-        for scenario in load_scenarios(slug):
+        for scenario in content.scenarios(slug):
             decision = start_scenario(handler_client, slug, scenario)
             decision = walk(handler_client, decision, scenario.answers)
             assert decision.outcome_category == scenario.expected_category, (slug, scenario.name)
@@ -364,10 +360,10 @@ def test_s136_page_shows_the_timer_and_raises_one_escalation_at_60_minutes(
     from django.core.management import call_command
     from django.utils import timezone
 
+    from policies import content
     from policies import flow as engine
-    from tests.toolkit.conftest import load_scenarios
 
-    scenario = next(s for s in load_scenarios("s136") if any(k for k in s.answers if "arriv" in k))
+    scenario = next(s for s in content.scenarios("s136") if any(k for k in s.answers if "arriv" in k))
     t0 = timezone.localtime().replace(hour=10, minute=0, second=0, microsecond=0)
     with time_machine.travel(t0, tick=False):
         decision = start_call(handler_client, "s136")

@@ -322,7 +322,8 @@ def decision_answer(
         return StepResult(
             recorded=False, conflict=True, message="Police are being deployed on this call (override)."
         )
-    expected = state.node_at(position) if state.flow is not None and position <= len(state.path) else None
+    in_path = state.flow is not None and 0 <= position <= len(state.path)
+    expected = state.node_at(position) if in_path else None
     if not isinstance(expected, engine.Question) or expected.id != question_id:
         return StepResult(
             recorded=False, conflict=True, message="That question is no longer part of this call."
