@@ -152,6 +152,16 @@ def walk_partner_escalate(client: Any) -> Decision:
     return walk(client, start_scenario(client, "welfare", case), case.answers)
 
 
+def complete_partner_escalate(client: Any) -> Decision:
+    """Walk the partner-escalate call and complete it before the supervisor answers."""
+    decision = walk_partner_escalate(client)
+    client.post(
+        f"/toolkit/calls/{decision.reference}/complete/",
+        {"step": decision.step, "caller_told": "yes", "before_answer": "yes"},
+    )
+    return decision
+
+
 def test_an_escalate_outcome_raises_its_escalation_without_pressing_s(handler_client: Any, v1: Any) -> None:
     decision = walk_partner_escalate(handler_client)
     assert "ESCALATE" in decision.outcome_modifiers
@@ -182,11 +192,7 @@ def test_a_deploy_answer_on_a_completed_no_police_call_opens_a_reassessment(
     client: Any, call_handler: Any, supervisor: Any, v1: Any
 ) -> None:
     client.force_login(call_handler)
-    decision = walk_partner_escalate(client)
-    client.post(
-        f"/toolkit/calls/{decision.reference}/complete/",
-        {"step": decision.step, "caller_told": "yes", "before_answer": "yes"},
-    )
+    decision = complete_partner_escalate(client)
     escalation = Escalation.objects.get(decision=decision)
     client.force_login(supervisor)
     response = client.post(
@@ -224,11 +230,7 @@ def test_an_answer_on_a_completed_call_that_needs_no_reassessment_says_where_it_
     client: Any, call_handler: Any, supervisor: Any, v1: Any
 ) -> None:
     client.force_login(call_handler)
-    decision = walk_partner_escalate(client)
-    client.post(
-        f"/toolkit/calls/{decision.reference}/complete/",
-        {"step": decision.step, "caller_told": "yes", "before_answer": "yes"},
-    )
+    decision = complete_partner_escalate(client)
     escalation = Escalation.objects.get(decision=decision)
     client.force_login(supervisor)
     body = client.post(
@@ -399,11 +401,7 @@ def test_my_calls_shows_an_old_call_waiting_for_a_supervisor(
     yesterday = timezone.now() - dt.timedelta(days=1)
     with time_machine.travel(yesterday, tick=False):
         handler_client.force_login(call_handler)
-        decision = walk_partner_escalate(handler_client)
-        handler_client.post(
-            f"/toolkit/calls/{decision.reference}/complete/",
-            {"step": decision.step, "caller_told": "yes", "before_answer": "yes"},
-        )
+        decision = complete_partner_escalate(handler_client)
     handler_client.force_login(call_handler)
     page = handler_client.get("/toolkit/my-calls/").content.decode()
     assert f"/toolkit/decisions/{decision.reference}/" in page
