@@ -12,8 +12,13 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Final, Literal, TypeAlias
 
-ENGINE_VERSION: Final = "1.0"
+ENGINE_VERSION: Final = "2.0"
 """Names the engine's semantics (walking, validation). Stored with every decision."""
+
+LANGUAGE: Final = 2
+"""The flow-language version a new document declares (``"language": 2``). A document that declares
+none is language 1: it walks as it always did (so v1 decisions replay exactly) and is validated by
+the language-1 rules; every language-2 rule (docs/flow-language.md) applies from language 2."""
 
 TEXT_MAX_LENGTH: Final = 500
 """The longest free-text answer or note, in characters."""
@@ -40,6 +45,7 @@ class Kind(StrEnum):
 
     CHOICE = "choice"
     YES_NO = "yes_no"
+    MULTI = "multi_choice"
     CHECKLIST = "checklist"
     TEXT = "text"
     TIME = "time"
@@ -47,7 +53,12 @@ class Kind(StrEnum):
     @property
     def has_answers(self) -> bool:
         """True for kinds whose answers each lead somewhere; the others have a single ``next``."""
-        return self in (Kind.CHOICE, Kind.YES_NO)
+        return self in (Kind.CHOICE, Kind.YES_NO, Kind.MULTI)
+
+    @property
+    def is_threshold_kind(self) -> bool:
+        """The kinds a threshold question (tagged crime, risk_to_life or serious_harm) may have."""
+        return self.has_answers
 
 
 class Category(StrEnum):
@@ -76,6 +87,7 @@ class Modifier(StrEnum):
     LAS = "LAS"
     ESCALATE = "ESCALATE"
     NON_RCRP = "NON_RCRP"
+    SAFEGUARDING = "SAFEGUARDING"
 
     @property
     def label(self) -> str:
@@ -105,6 +117,91 @@ TAGS: Final[tuple[Tag, ...]] = tuple(Tag)
 ANSWER_TAGS: Final[tuple[Tag, ...]] = (Tag.CRIME, Tag.RISK_TO_LIFE, Tag.SERIOUS_HARM)
 """The only tags an answer may carry: each says the answer meets the threshold for police."""
 
+THRESHOLD_TAGS: Final = frozenset(ANSWER_TAGS)
+"""A question carrying one of these is a threshold question (language 2)."""
+
+ANSWER_MODIFIERS: Final[tuple[Modifier, ...]] = (Modifier.LAS, Modifier.ESCALATE, Modifier.SAFEGUARDING)
+"""The modifiers an answer may add; they are carried to whatever outcome the walk reaches."""
+
+
+class Audience(StrEnum):
+    """Who a script or "call back if" text is written for: follows from who is calling."""
+
+    SELF = "self"
+    THIRD_PARTY = "third_party"
+    PARTNER = "partner"
+    POLICE = "police"
+
+
+AUDIENCES: Final[tuple[Audience, ...]] = tuple(Audience)
+
+CALLER_TYPES: Final[tuple[str, ...]] = ("self", "public", "partner", "police")
+"""Who is calling, as the start page asks it (the toolkit's Decision.CallerType uses these values)."""
+
+PARTNER_KINDS: Final[tuple[str, ...]] = (
+    "nhs_trust",
+    "gp",
+    "ambulance",
+    "social_care",
+    "care_provider",
+    "alarm_company",
+    "housing",
+    "other",
+)
+"""Which partner agency is calling (the toolkit's Decision.PartnerKind uses these values)."""
+
+CALLERS: Final[tuple[str, ...]] = (
+    *CALLER_TYPES,
+    *(f"partner:{kind}" for kind in PARTNER_KINDS),
+)
+"""The caller words an answer bound to the start page may match: a caller type, or
+``partner:<kind>`` for one kind of partner (``partner`` matches every partner)."""
+
+BINDINGS: Final[tuple[str, ...]] = ("caller",)
+"""The start-page fields a question can be bound to (``bound_to``)."""
+
+
+def caller_word(caller_type: str, partner_kind: str = "") -> str:
+    """The caller as one word for matching: "public", "self", "police", "partner:gp"... or ""."""
+    if caller_type == "partner" and partner_kind:
+        return f"partner:{partner_kind}"
+    return caller_type
+
+
+def audience_for(caller: str) -> Audience | None:
+    """The audience a caller's script is written for; None when nobody was chosen."""
+    kind = caller.split(":", 1)[0]
+    return {
+        "self": Audience.SELF,
+        "public": Audience.THIRD_PARTY,
+        "partner": Audience.PARTNER,
+        "police": Audience.POLICE,
+    }.get(kind)
+
+
+class CheckState(StrEnum):
+    """What a handler established about one checklist item (language 2)."""
+
+    DONE = "done"
+    NOT_KNOWN = "not_known"
+    NOT_APPLICABLE = "not_applicable"
+
+    @property
+    def label(self) -> str:
+        return CHECK_STATE_LABELS[self]
+
+
+CHECK_STATES: Final[tuple[CheckState, ...]] = tuple(CheckState)
+CHECK_STATE_LABELS: Final[Mapping[CheckState, str]] = MappingProxyType(
+    {
+        CheckState.DONE: "Done",
+        CheckState.NOT_KNOWN: "Not known",
+        CheckState.NOT_APPLICABLE: "Not applicable",
+    }
+)
+NOT_ANSWERED: Final = "Not answered"
+"""How the record shows a checklist item the handler left blank (never as done)."""
+
 POLICE_ATTEND: Final = frozenset({Category.DEPLOY, Category.JOINT, Category.NOT_RCRP})
 NO_POLICE: Final = frozenset({Category.SIGNPOST, Category.REFUSE_REDIRECT})
 
@@ -123,6 +220,7 @@ MODIFIER_LABELS: Final[Mapping[Modifier, str]] = MappingProxyType(
         Modifier.LAS: "Also pass to or request the London Ambulance Service",
         Modifier.ESCALATE: "Escalate to a supervisor or partner",
         Modifier.NON_RCRP: "Ordinary policing: RCRP not relevant",
+        Modifier.SAFEGUARDING: "Offer a safeguarding referral",
     }
 )
 
@@ -140,8 +238,9 @@ PLACEHOLDER_DEFAULTS: Final[Mapping[str, str]] = MappingProxyType(
 )
 """What ``render`` shows for a placeholder whose value is missing or empty."""
 
-AnswerValue: TypeAlias = str | tuple[str, ...]
-"""A choice/yes_no answer value, a text or time answer, or the ticked item values of a checklist."""
+AnswerValue: TypeAlias = str | tuple[str, ...] | Mapping[str, str]
+"""A choice/yes_no answer value, a text or time answer, the ticked values of a multi-choice
+question (or of a language-1 checklist), or a checklist's state of each item (language 2)."""
 
 
 @dataclass(frozen=True)
@@ -151,6 +250,8 @@ class Reference:
     key: str
     title: str
     text: str
+    sources: str = ""
+    """For policy owners only: where the extract comes from and what is still to confirm."""
 
 
 @dataclass(frozen=True)
@@ -164,19 +265,37 @@ class Answer:
     hint: str = ""
     note: str = ""
     """When not empty, the prompt for a note the handler must give with this answer."""
+    modifiers: frozenset[Modifier] = frozenset()
+    """Modifiers this answer adds to whatever outcome the walk reaches (language 2)."""
+    why: str = ""
+    """Why the modifiers are added, in handler words; the label when not given."""
+    not_known: bool = False
+    """This answer says the fact is not known (the caller can't say)."""
+    exclusive: bool = False
+    """Multi-choice only: ticked on its own ("None of these", "Not known")."""
+    matches: tuple[str, ...] = ()
+    """For a question bound to the start page: the callers (CALLERS) that give this answer."""
 
     @property
     def needs_note(self) -> bool:
         """True when the handler must write a note to give this answer."""
         return bool(self.note.strip())
 
+    @property
+    def reason(self) -> str:
+        """Why this answer's modifiers were added: ``why``, or the answer's label."""
+        return self.why.strip() or self.label
+
 
 @dataclass(frozen=True)
 class ChecklistItem:
-    """One item of a checklist question; the handler ticks every item."""
+    """One checklist item. In language 2 each is answered done / not known / not applicable."""
 
     value: str
     label: str
+    required: str = ""
+    """When not empty, the item is required and this says why (policy-owner text): it must be
+    answered, and an answer other than done needs a note saying why."""
 
 
 @dataclass(frozen=True)
@@ -193,6 +312,29 @@ class Question:
     items: tuple[ChecklistItem, ...] = ()
     next: str = ""
     """The single next node of checklist, text and time questions."""
+    bound_to: str = ""
+    """A start-page field (BINDINGS) that answers this question when an answer ``matches`` it."""
+    sources: str = ""
+    """For policy owners only: sources, guard numbers, open points. Never shown on a call."""
+
+    @property
+    def is_threshold(self) -> bool:
+        """Tagged crime, risk_to_life or serious_harm."""
+        return bool(self.tags & THRESHOLD_TAGS)
+
+    def bound_answer(self, facts: Mapping[str, str]) -> Answer | None:
+        """The answer the start page already gave, if this question is bound and it matches."""
+        fact = facts.get(self.bound_to, "") if self.bound_to else ""
+        if not fact:
+            return None
+        for answer in self.answers:
+            if fact in answer.matches:
+                return answer
+        kind = fact.split(":", 1)[0]
+        for answer in self.answers:
+            if kind in answer.matches:
+                return answer
+        return None
 
     def answer(self, value: str) -> Answer | None:
         """The first answer with this value, or None."""
@@ -226,6 +368,26 @@ class Outcome:
     record: str = ""
     call_back_if: str = ""
     rationale: str = ""
+    scripts: Mapping[Audience, str] = field(default_factory=dict)
+    """Scripts written for one audience; ``script`` is for everyone else (language 2)."""
+    call_backs: Mapping[Audience, str] = field(default_factory=dict)
+    """"Call back if" texts written for one audience; ``call_back_if`` for everyone else."""
+    supervisor: bool = False
+    """A supervisor decides (the outcome carries +ESCALATE and its escalation is raised at once)."""
+    sources: str = ""
+    """For policy owners only: sources, guard numbers, open points. Never shown on a call."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "scripts", MappingProxyType(dict(self.scripts)))
+        object.__setattr__(self, "call_backs", MappingProxyType(dict(self.call_backs)))
+
+    def script_for(self, audience: Audience | None) -> str:
+        """The script written for this audience, else the general one."""
+        return self.scripts.get(audience, self.script) if audience else self.script
+
+    def call_back_for(self, audience: Audience | None) -> str:
+        """The "call back if" text written for this audience, else the general one."""
+        return self.call_backs.get(audience, self.call_back_if) if audience else self.call_back_if
 
     @property
     def police_attend(self) -> bool:
@@ -264,6 +426,8 @@ class Flow:
     outcomes: Mapping[str, Outcome]
     references: Mapping[str, Reference] = field(default_factory=dict)
     requires_checks: bool = True
+    language: int = 1
+    """The flow-language version the document declares (LANGUAGE for new documents)."""
 
     def __post_init__(self) -> None:
         for name in ("questions", "outcomes", "references"):

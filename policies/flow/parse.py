@@ -18,7 +18,9 @@ from typing import Any, TypeVar
 
 from policies.flow.document import (
     ID_PATTERN,
+    LANGUAGE,
     Answer,
+    Audience,
     Category,
     ChecklistItem,
     Element,
@@ -89,11 +91,44 @@ def parse(document: Mapping[str, Any]) -> Flow:
 
 # Implementation ---------------------------------------------------------------------------------------
 
-_FLOW_FIELDS = ("element", "title", "start", "requires_checks", "references", "questions", "outcomes")
-_QUESTION_FIELDS = ("id", "text", "guidance", "reference", "kind", "tags", "answers", "items", "next")
-_ANSWER_FIELDS = ("value", "label", "next", "tags", "hint", "note")
-_ITEM_FIELDS = ("value", "label")
-_REFERENCE_FIELDS = ("title", "text")
+_FLOW_FIELDS = (
+    "language",
+    "element",
+    "title",
+    "start",
+    "requires_checks",
+    "references",
+    "questions",
+    "outcomes",
+)
+_QUESTION_FIELDS = (
+    "id",
+    "text",
+    "guidance",
+    "reference",
+    "kind",
+    "tags",
+    "answers",
+    "items",
+    "next",
+    "bound_to",
+    "sources",
+)
+_ANSWER_FIELDS = (
+    "value",
+    "label",
+    "next",
+    "tags",
+    "hint",
+    "note",
+    "modifiers",
+    "why",
+    "not_known",
+    "exclusive",
+    "matches",
+)
+_ITEM_FIELDS = ("value", "label", "required")
+_REFERENCE_FIELDS = ("title", "text", "sources")
 _OUTCOME_FIELDS = (
     "id",
     "category",
@@ -104,6 +139,11 @@ _OUTCOME_FIELDS = (
     "record",
     "call_back_if",
     "rationale",
+    "supervisor",
+    "sources",
+)
+_LANGUAGE_2_FIELDS = frozenset(
+    {"bound_to", "sources", "why", "not_known", "exclusive", "matches", "required", "supervisor"}
 )
 _YES_NO_LABELS = {"yes": "Yes", "no": "No"}
 
@@ -154,6 +194,54 @@ class _Reader:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
         self.seen_ids: set[str] = set()
+        self.language = 1
+
+    def flag(self, obj: Mapping[str, Any], key: str, node: str, part: str = "") -> bool:
+        """An optional true/false field; false when absent."""
+        value = obj.get(key, False)
+        if isinstance(value, bool):
+            return value
+        self.problem(node, f"{_at(part)}'{key}' must be true or false, not {_describe(value)}")
+        return False
+
+    def words(self, obj: Mapping[str, Any], key: str, node: str, part: str = "") -> tuple[str, ...]:
+        """An optional list of text values."""
+        value = obj.get(key, [])
+        if isinstance(value, list) and all(isinstance(word, str) for word in value):
+            return tuple(value)
+        self.problem(node, f"{_at(part)}'{key}' must be a list of text values")
+        return ()
+
+    def by_audience(self, obj: Mapping[str, Any], key: str, node: str) -> tuple[str, dict[Audience, str]]:
+        """A text that may vary by audience: text, or an object of "default" and audience keys."""
+        value = obj.get(key, "")
+        if isinstance(value, str) or self.language < 2:
+            return self.text(obj, key, node), {}
+        if not isinstance(value, Mapping):
+            self.problem(
+                node, f"'{key}' must be text or an object of texts by caller, not {_describe(value)}"
+            )
+            return "", {}
+        choices = ["default", *(audience.value for audience in Audience)]
+        texts: dict[Audience, str] = {}
+        default = ""
+        for word, text in value.items():
+            if word not in choices:
+                self.problem(node, _not_one_of(f"'{key}' caller", word, choices))
+            elif not isinstance(text, str):
+                self.problem(node, f"'{key}' for {word} must be text, not {_describe(text)}")
+            elif word == "default":
+                default = text
+            else:
+                texts[Audience(word)] = text
+        return default, texts
+
+    def unknown_fields(self, obj: Mapping[str, Any], allowed: Sequence[str], node: str, what: str) -> None:
+        for key in obj:
+            if key not in allowed:
+                self.problem(node, f"{what} has an unknown field '{key}'{_suggest(str(key), allowed)}")
+            elif key in _LANGUAGE_2_FIELDS and self.language < 2:
+                self.problem(node, f"{what} uses '{key}', which needs \"language\": {LANGUAGE}")
 
     def problem(self, node: str, message: str) -> None:
         self.problems.append(Problem(node, message))
@@ -167,11 +255,6 @@ class _Reader:
             return None
         self.unknown_fields(obj, allowed, node, what)
         return obj
-
-    def unknown_fields(self, obj: Mapping[str, Any], allowed: Sequence[str], node: str, what: str) -> None:
-        for key in obj:
-            if key not in allowed:
-                self.problem(node, f"{what} has an unknown field '{key}'{_suggest(str(key), allowed)}")
 
     def node_fields(
         self, obj: object, allowed: Sequence[str], fallback: str, what: str
@@ -263,6 +346,11 @@ class _Reader:
         doc = self.fields(document, _FLOW_FIELDS, "", what)
         if doc is None:
             return None
+        language = doc.get("language", 1)
+        if isinstance(language, bool) or language not in range(1, LANGUAGE + 1):
+            self.problem("", f"'language' must be 1 or {LANGUAGE}, not {language!r}")
+            language = LANGUAGE
+        self.language = language
         element = self.enum(Element, doc, "element", "", what)
         title = self.text(doc, "title", "")
         start = self.text(doc, "start", "")
@@ -291,6 +379,7 @@ class _Reader:
             outcomes=outcomes,
             references=references,
             requires_checks=requires_checks,
+            language=language,
         )
 
     def references(self, value: object) -> dict[str, Reference]:
@@ -303,7 +392,12 @@ class _Reader:
             obj = self.fields(entry, _REFERENCE_FIELDS, "", what)
             if obj is not None:
                 title = self.text(obj, "title", "", what)
-                references[key] = Reference(key=key, title=title, text=self.text(obj, "text", "", what))
+                references[key] = Reference(
+                    key=key,
+                    title=title,
+                    text=self.text(obj, "text", "", what),
+                    sources=self.text(obj, "sources", "", what),
+                )
         return references
 
     def question(self, entry: object, fallback: str) -> Question | None:
@@ -339,12 +433,16 @@ class _Reader:
             answers=answers,
             items=items,
             next=next_id,
+            bound_to=self.text(obj, "bound_to", node),
+            sources=self.text(obj, "sources", node),
         )
 
     def answer(self, entry: object, node: str, number: int) -> Answer | None:
         obj = self.fields(entry, _ANSWER_FIELDS, node, f"answer {number}")
         if obj is None:
             return None
+        if "modifiers" in obj and self.language < 2:
+            self.problem(node, f"answer {number} uses 'modifiers', which needs \"language\": {LANGUAGE}")
         value = self.text(obj, "value", node, f"answer {number}")
         what = f"the answer '{value}'" if value else f"answer {number}"
         return Answer(
@@ -355,6 +453,11 @@ class _Reader:
             tags=self.members(Tag, obj, "tags", node, what),
             hint=self.text(obj, "hint", node, what),
             note=self.text(obj, "note", node, what),
+            modifiers=self.members(Modifier, obj, "modifiers", node, what),
+            why=self.text(obj, "why", node, what),
+            not_known=self.flag(obj, "not_known", node, what),
+            exclusive=self.flag(obj, "exclusive", node, what),
+            matches=self.words(obj, "matches", node, what),
         )
 
     def item(self, entry: object, node: str, number: int) -> ChecklistItem | None:
@@ -363,7 +466,9 @@ class _Reader:
         if obj is None:
             return None
         return ChecklistItem(
-            value=self.text(obj, "value", node, what), label=self.text(obj, "label", node, what)
+            value=self.text(obj, "value", node, what),
+            label=self.text(obj, "label", node, what),
+            required=self.text(obj, "required", node, what),
         )
 
     def outcome(self, entry: object, fallback: str) -> Outcome | None:
@@ -375,9 +480,9 @@ class _Reader:
         modifiers = self.members(Modifier, obj, "modifiers", node)
         title = self.text(obj, "title", node)
         agency = self.text(obj, "agency", node)
-        script = self.text(obj, "script", node)
+        script, scripts = self.by_audience(obj, "script", node)
         record = self.text(obj, "record", node)
-        call_back_if = self.text(obj, "call_back_if", node)
+        call_back_if, call_backs = self.by_audience(obj, "call_back_if", node)
         rationale = self.text(obj, "rationale", node)
         if outcome_id is None or category is None:
             return None
@@ -391,4 +496,8 @@ class _Reader:
             record=record,
             call_back_if=call_back_if,
             rationale=rationale,
+            scripts=scripts,
+            call_backs=call_backs,
+            supervisor=self.flag(obj, "supervisor", node),
+            sources=self.text(obj, "sources", node),
         )

@@ -23,7 +23,9 @@ from policies.flow.document import (
     Tag,
     split_template,
 )
+from policies.flow.graph import Graph
 from policies.flow.parse import FlowDefinitionError, Problem, parse
+from policies.flow.rules import is_threshold_asked, language_2_problems
 
 __all__ = ["check", "validate"]
 
@@ -54,7 +56,7 @@ def validate(flow: Flow, *, agency_keys: Collection[str] | None = None) -> list[
     ``agency_keys`` are the keys of the agency directory; None means agencies are not checked.
     Problems come in passes (structure, then graph, then safety), each in document order.
     """
-    graph = _Graph(flow)
+    graph = Graph(flow)
     problems = [
         *_structure(flow, agency_keys),
         *_graph_problems(flow, graph),
@@ -103,7 +105,10 @@ def _question(flow: Flow, question: Question) -> Iterable[Problem]:
         values = [answer.value for answer in question.answers]
         if kind is Kind.CHOICE and len(values) < 2:
             yield Problem(node, "a choice question needs two or more answers")
-        if kind is Kind.YES_NO and sorted(values) != ["no", "yes"]:
+        legacy = flow.language < 2
+        if kind is Kind.YES_NO and (
+            not {"yes", "no"} <= set(values) or (legacy and sorted(values) != ["no", "yes"])
+        ):
             yield Problem(node, "a yes_no question needs exactly two answers, 'yes' and 'no'")
         yield from _answers(flow, question)
     else:
@@ -178,8 +183,13 @@ def _outcome(outcome: Outcome, directory: frozenset[str] | None) -> Iterable[Pro
     if outcome.no_police and not outcome.call_back_if.strip():
         yield Problem(node, "a no-police outcome needs a 'call back if' text")
     allowed = ", ".join(f"{{{name}}}" for name in PLACEHOLDERS)
-    for key, label in _TEMPLATE_FIELDS:
-        parts = split_template(getattr(outcome, key))
+    templates = [(getattr(outcome, key), label) for key, label in _TEMPLATE_FIELDS]
+    templates += [(text, f"script for {audience}") for audience, text in outcome.scripts.items()]
+    templates += [
+        (text, f"'call back if' text for {audience}") for audience, text in outcome.call_backs.items()
+    ]
+    for template, label in templates:
+        parts = split_template(template)
         for name in dict.fromkeys(text for part, text in parts if part == "field"):
             if name not in PLACEHOLDERS:
                 yield Problem(
@@ -201,113 +211,7 @@ def _outcome(outcome: Outcome, directory: frozenset[str] | None) -> Iterable[Pro
 # Graph ----------------------------------------------------------------------------------------------
 
 
-class _Graph:
-    """The flow as a graph over node ids; edges to ids that name no node are left out."""
-
-    def __init__(self, flow: Flow) -> None:
-        self.flow = flow
-        self.order = {node.id: position for position, node in enumerate(flow.nodes())}
-        self.edges: dict[str, tuple[str, ...]] = dict.fromkeys(self.order, ())
-        self.loose: set[str] = set()
-        """Questions with a missing or dangling target: already reported, so given the benefit of
-        the doubt when asking whether an outcome can be reached."""
-        for question in flow.questions.values():
-            targets = question.targets
-            self.edges[question.id] = tuple(t for t in targets if t in self.order)
-            if not targets or len(self.edges[question.id]) < len(targets):
-                self.loose.add(question.id)
-        self.start = flow.start if flow.start in flow.questions else None
-        self.reachable = self.reach([self.start]) if self.start else set(self.order)
-
-    def reach(self, sources: Iterable[str]) -> set[str]:
-        """The ids reachable from the sources (which are included)."""
-        seen = set(sources)
-        queue = deque(seen)
-        while queue:
-            for target in self.edges[queue.popleft()]:
-                if target not in seen:
-                    seen.add(target)
-                    queue.append(target)
-        return seen
-
-    def shortest_path(self, source: str, goal: str, blocked: Collection[str] = ()) -> list[str]:
-        """The shortest path from source to goal through no blocked node, or [] if there is none."""
-        parents: dict[str, str] = {}
-        queue = deque([source])
-        seen = {source}
-        while queue:
-            node = queue.popleft()
-            for target in self.edges[node]:
-                if target == goal:
-                    path = [node]
-                    while path[-1] != source:
-                        path.append(parents[path[-1]])
-                    return [*reversed(path), goal]
-                if target not in seen and target not in blocked:
-                    seen.add(target)
-                    parents[target] = node
-                    queue.append(target)
-        return []
-
-    def components(self) -> list[list[str]]:
-        """Strongly connected components (Tarjan, without recursion), each in document order."""
-        index: dict[str, int] = {}
-        low: dict[str, int] = {}
-        stack: list[str] = []
-        on_stack: set[str] = set()
-        found: list[list[str]] = []
-
-        def visit(node: str) -> None:
-            index[node] = low[node] = len(index)
-            stack.append(node)
-            on_stack.add(node)
-
-        for root in self.order:
-            if root in index:
-                continue
-            visit(root)
-            work = [(root, iter(self.edges[root]))]
-            while work:
-                node, targets = work[-1]
-                for target in targets:
-                    if target not in index:
-                        visit(target)
-                        work.append((target, iter(self.edges[target])))
-                        break
-                    if target in on_stack:
-                        low[node] = min(low[node], index[target])
-                else:
-                    work.pop()
-                    if work:
-                        parent = work[-1][0]
-                        low[parent] = min(low[parent], low[node])
-                    if low[node] == index[node]:
-                        component: list[str] = []
-                        while not component or component[-1] != node:
-                            component.append(stack.pop())
-                            on_stack.discard(component[-1])
-                        found.append(sorted(component, key=self.order.__getitem__))
-        return sorted(found, key=lambda component: self.order[component[0]])
-
-    def depth_first_order(self, start: str) -> list[str]:
-        """The ids reachable from start in reverse postorder: a topological order when acyclic."""
-        postorder: list[str] = []
-        seen = {start}
-        work = [(start, iter(self.edges[start]))]
-        while work:
-            node, targets = work[-1]
-            for target in targets:
-                if target not in seen:
-                    seen.add(target)
-                    work.append((target, iter(self.edges[target])))
-                    break
-            else:
-                work.pop()
-                postorder.append(node)
-        return postorder[::-1]
-
-
-def _graph_problems(flow: Flow, graph: _Graph) -> Iterable[Problem]:
+def _graph_problems(flow: Flow, graph: Graph) -> Iterable[Problem]:
     components = graph.components()
     yield from _unreachable(flow, graph, components)
     reverse: dict[str, list[str]] = {node_id: [] for node_id in graph.order}
@@ -340,7 +244,7 @@ def _graph_problems(flow: Flow, graph: _Graph) -> Iterable[Problem]:
             )
 
 
-def _unreachable(flow: Flow, graph: _Graph, components: list[list[str]]) -> Iterable[Problem]:
+def _unreachable(flow: Flow, graph: Graph, components: list[list[str]]) -> Iterable[Problem]:
     """One problem per unreachable region, named by its first node, listing the rest of it.
 
     The region of an unreachable node with no other way in (the first node of a strongly connected
@@ -373,8 +277,12 @@ def _unreachable(flow: Flow, graph: _Graph, components: list[list[str]]) -> Iter
 # Safety (domain.md §9) ------------------------------------------------------------------------------
 
 
-def _safety(flow: Flow, graph: _Graph) -> Iterable[Problem]:
+def _safety(flow: Flow, graph: Graph) -> Iterable[Problem]:
     yield from _no_police_paths(flow, graph)
+    if flow.language >= 2:
+        yield from language_2_problems(flow, graph)
+        return
+    # Language 1 (documents published before language 2): the rules they were published under.
     for question in flow.questions.values():
         if not question.kind.has_answers:
             continue
@@ -401,7 +309,7 @@ def _safety(flow: Flow, graph: _Graph) -> Iterable[Problem]:
             )
 
 
-def _no_police_paths(flow: Flow, graph: _Graph) -> Iterable[Problem]:
+def _no_police_paths(flow: Flow, graph: Graph) -> Iterable[Problem]:
     """Rule 1: every path from the start to a no-police outcome asks the required questions.
 
     ``asked[n]`` is the set of required tags asked on every path from the start to n (inclusive):
@@ -418,10 +326,7 @@ def _no_police_paths(flow: Flow, graph: _Graph) -> Iterable[Problem]:
         required.append(Tag.CHECKS)
     everything = frozenset(required)
     order = graph.depth_first_order(start)
-    own = {
-        node_id: (everything & flow.questions[node_id].tags if node_id in flow.questions else frozenset())
-        for node_id in order
-    }
+    own = {node_id: _asks(flow, node_id, everything) for node_id in order}
     predecessors: dict[str, list[str]] = {node_id: [] for node_id in order}
     for source in order:
         for target in graph.edges[source]:
@@ -453,6 +358,17 @@ def _no_police_paths(flow: Flow, graph: _Graph) -> Iterable[Problem]:
                 f"a path reaches this no-police outcome without asking a question tagged {tag} "
                 f"({' → '.join(example)})",
             )
+
+
+def _asks(flow: Flow, node_id: str, required: frozenset[Tag]) -> frozenset[Tag]:
+    """The required tags a node asks: in language 1 its tags; in language 2 only the limbs its
+    answers can assert (a free-text question tagged crime asks nothing)."""
+    question = flow.questions.get(node_id)
+    if question is None:
+        return frozenset()
+    if flow.language < 2:
+        return required & question.tags
+    return frozenset(tag for tag in required if is_threshold_asked(question, tag))
 
 
 def _join(words: Sequence[str], conjunction: str) -> str:

@@ -30,11 +30,11 @@ from tests.policies.flow.builders import load
 
 
 def test_vocabularies_match_the_contract() -> None:
-    assert ENGINE_VERSION == "1.0"
+    assert ENGINE_VERSION == "2.0"
     assert ELEMENTS == ("welfare", "awol", "s136", "transport")
-    assert KINDS == ("choice", "yes_no", "checklist", "text", "time")
+    assert KINDS == ("choice", "yes_no", "multi_choice", "checklist", "text", "time")
     assert CATEGORIES == ("DEPLOY", "JOINT", "SIGNPOST", "REFUSE_REDIRECT", "NOT_RCRP")
-    assert MODIFIERS == ("LAS", "ESCALATE", "NON_RCRP")
+    assert MODIFIERS == ("LAS", "ESCALATE", "NON_RCRP", "SAFEGUARDING")
     assert TAGS == (
         "crime",
         "risk_to_life",
@@ -76,7 +76,7 @@ def test_enums_are_strings() -> None:
     assert Category.DEPLOY == "DEPLOY"
     assert str(Category.SIGNPOST) == "SIGNPOST"
     assert f"{Tag.RISK_TO_LIFE}" == "risk_to_life"
-    assert [kind.has_answers for kind in Kind] == [True, True, False, False, False]
+    assert [kind.has_answers for kind in Kind] == [True, True, True, False, False, False]
 
 
 def test_flow_node_lookup() -> None:

@@ -165,17 +165,17 @@ def duplicate_question_id(doc: Doc) -> None:
     doc["questions"].append(dict(node(doc, "q_caller")))
 
 
-@case("q_crime: the question needs a 'kind': one of choice, yes_no, checklist, text, time")
+@case("q_crime: the question needs a 'kind': one of choice, yes_no, multi_choice, checklist, text, time")
 def kind_missing(doc: Doc) -> None:
     del node(doc, "q_crime")["kind"]
 
 
-@case("q_concern: the kind 'essay' is not one of choice, yes_no, checklist, text, time")
+@case("q_concern: the kind 'essay' is not one of choice, yes_no, multi_choice, checklist, text, time")
 def kind_unknown(doc: Doc) -> None:
     node(doc, "q_concern")["kind"] = "essay"
 
 
-@case("q_concern: the kind must be one of choice, yes_no, checklist, text, time, not a number")
+@case("q_concern: the kind must be one of choice, yes_no, multi_choice, checklist, text, time, not a number")
 def kind_not_text(doc: Doc) -> None:
     node(doc, "q_concern")["kind"] = 3
 
@@ -193,7 +193,7 @@ def category_unknown(doc: Doc) -> None:
     node(doc, "o_not_rcrp")["category"] = "DEPLOYED"
 
 
-@case("o_deploy_las: the modifier 'AMBULANCE' is not one of LAS, ESCALATE, NON_RCRP")
+@case("o_deploy_las: the modifier 'AMBULANCE' is not one of LAS, ESCALATE, NON_RCRP, SAFEGUARDING")
 def modifier_unknown(doc: Doc) -> None:
     node(doc, "o_deploy_las")["modifiers"] = ["LAS", "AMBULANCE"]
 
@@ -270,7 +270,7 @@ def not_json_at_all(doc: Doc) -> None:
 
 @case(
     "the flow has an unknown field 'version'",
-    "q_crime: the kind 'radio' is not one of choice, yes_no, checklist, text, time",
+    "q_crime: the kind 'radio' is not one of choice, yes_no, multi_choice, checklist, text, time",
     "q_crime: the tag 'crimes' is not one of crime, risk_to_life, serious_harm, checks, caller_told, "
     "pos_arrival, child, capacity (did you mean 'crime'?)",
     "o_not_rcrp: the category 'NOT' is not one of DEPLOY, JOINT, SIGNPOST, REFUSE_REDIRECT, NOT_RCRP",

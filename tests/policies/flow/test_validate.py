@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from policies.flow import Flow, Problem, check, parse, validate
-from policies.flow.validate import _Graph
+from policies.flow.graph import Graph as _Graph
 from tests.policies.flow.builders import (
     Doc,
     answer,
