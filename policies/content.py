@@ -48,6 +48,15 @@ def agencies() -> list[dict[str, Any]]:
     return parsed
 
 
+LATEST_VERSION = 2
+"""The newest content version shipped: the demo publishes it as live, older ones as history."""
+
+
+def versions() -> list[int]:
+    """The content versions shipped, oldest first."""
+    return sorted(int(path.name[1:]) for path in CONTENT_DIR.glob("v[0-9]*") if path.is_dir())
+
+
 def flow_document(element: str, version: int = 1) -> dict[str, Any]:
     """The flow document of one element in one content version."""
     document = _load(CONTENT_DIR / f"v{version}" / f"{element}.json")
@@ -62,25 +71,34 @@ class ScenarioContent:
     description: str
     caller_type: str
     answers: dict[str, Any]
+    facts: dict[str, str]
     expected_category: str
     expected_agency: str
     expected_outcome: str
+    expected_modifiers: list[str] | None = None
+    first_version: int = 1
+    last_version: int | None = None
 
     def values(self) -> dict[str, Any]:
         """Fields for PolicyScenario."""
         return {
+            "expected_modifiers": self.expected_modifiers,
+            "first_version": self.first_version,
+            "last_version": self.last_version,
             "name": self.name,
             "description": self.description,
             "caller_type": self.caller_type,
             "answers": self.answers,
+            "facts": self.facts,
             "expected_category": self.expected_category,
             "expected_agency": self.expected_agency,
             "expected_outcome": self.expected_outcome,
         }
 
 
-def scenarios(element: str, version: int = 1) -> list[ScenarioContent]:
-    """The scenarios written for one element in one content version."""
+def scenarios(element: str, version: int = 1, *, last_version: int | None = None) -> list[ScenarioContent]:
+    """The scenarios written for one element in one content version (they apply from that version
+    to ``last_version``, open-ended when None)."""
     rows = _load(CONTENT_DIR / f"v{version}" / "scenarios" / f"{element}.json")
     if not isinstance(rows, list):
         raise ContentError(f"v{version}/scenarios/{element}.json must be a list of scenarios")
@@ -93,9 +111,13 @@ def scenarios(element: str, version: int = 1) -> list[ScenarioContent]:
                 description=row.get("description") or "",
                 caller_type=row.get("caller_type") or "",
                 answers=row["answers"],
+                facts=row.get("facts") or {},
                 expected_category=expected["category"],
                 expected_agency=expected.get("agency") or "",
                 expected_outcome=expected.get("outcome") or "",
+                expected_modifiers=sorted(expected["modifiers"]) if "modifiers" in expected else None,
+                first_version=version,
+                last_version=last_version,
             )
         )
     return found
@@ -103,6 +125,13 @@ def scenarios(element: str, version: int = 1) -> list[ScenarioContent]:
 
 def change_summary(element: str, version: int = 1) -> str:
     """The change summary recorded for a content version loaded by the demo."""
+    if version == 2:
+        return (
+            "MPS RCRP policy v2, in flow language 2: 'not known' on every threshold question, several "
+            "facts at once, modifiers that follow the call (ambulance, escalation, safeguarding), "
+            "checklists that record what was established, scripts written for who is calling, and "
+            "sources kept apart from handler text. To be confirmed by MPS policy owners."
+        )
     if version == 1:
         return (
             "First MPS RCRP policy for this element, written from national guidance (domain reference): "

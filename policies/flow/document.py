@@ -157,8 +157,15 @@ CALLERS: Final[tuple[str, ...]] = (
 """The caller words an answer bound to the start page may match: a caller type, or
 ``partner:<kind>`` for one kind of partner (``partner`` matches every partner)."""
 
-BINDINGS: Final[tuple[str, ...]] = ("caller",)
-"""The start-page fields a question can be bound to (``bound_to``)."""
+ELAPSED: Final[tuple[str, ...]] = ("under_60", "over_60")
+"""The time since arrival at the place of safety, as the toolkit's s136 clock gives it."""
+
+BINDINGS: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
+    {"caller": CALLERS, "arrival_elapsed": ELAPSED}
+)
+"""What can answer a question instead of the handler (``bound_to``), with the words its answers
+may match: the start page's caller, and the time since the recorded arrival at the place of
+safety (computed from the arrival time when the question is reached, never chosen by a handler)."""
 
 
 def caller_word(caller_type: str, partner_kind: str = "") -> str:
@@ -330,7 +337,7 @@ class Question:
         for answer in self.answers:
             if fact in answer.matches:
                 return answer
-        kind = fact.split(":", 1)[0]
+        kind = fact.split(":", 1)[0] if self.bound_to == "caller" else fact
         for answer in self.answers:
             if kind in answer.matches:
                 return answer

@@ -14,7 +14,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from policies.flow.document import (
     ANSWER_MODIFIERS,
     BINDINGS,
-    CALLERS,
     THRESHOLD_TAGS,
     Answer,
     Category,
@@ -82,9 +81,10 @@ def _parts(flow: Flow) -> Iterable[Problem]:
             name = f"the answer '{answer.value}'"
             if answer.matches and not question.bound_to:
                 yield Problem(node, f"{name} has 'matches' but the question is not bound to the start page")
+            words = BINDINGS.get(question.bound_to, ())
             for word in answer.matches:
-                if word not in CALLERS:
-                    yield Problem(node, f"{name} matches '{word}', which is not one of {', '.join(CALLERS)}")
+                if words and word not in words:
+                    yield Problem(node, f"{name} matches '{word}', which is not one of {', '.join(words)}")
             for modifier in sorted(answer.modifiers - set(ANSWER_MODIFIERS)):
                 yield Problem(
                     node,

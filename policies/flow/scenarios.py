@@ -1,0 +1,112 @@
+"""Running a scenario (a situation's answers and what it must reach) and counting screens.
+
+A screen is one question the handler answers: questions the start page answered are not screens.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from policies.flow.document import CATEGORIES, NO_POLICE, Category, Flow
+from policies.flow.evaluate import InvalidAnswer, ScenarioError, Walk, run_scenario, walk
+from policies.flow.parse import FlowDefinitionError
+
+__all__ = ["ScenarioRun", "ScreenCount", "run", "screens_by_category", "screens_to_no_police"]
+
+
+@dataclass(frozen=True)
+class ScenarioRun:
+    """Where a scenario ended and what differs from what it expects (``wrong`` empty: passed)."""
+
+    walk: Walk | None
+    wrong: tuple[str, ...] = ()
+
+    @property
+    def passed(self) -> bool:
+        return self.walk is not None and not self.wrong
+
+    @property
+    def screens(self) -> int:
+        return len(self.walk.asked) if self.walk is not None else 0
+
+    @property
+    def category(self) -> Category | None:
+        outcome = self.walk.outcome if self.walk is not None else None
+        return outcome.category if outcome is not None else None
+
+    @property
+    def message(self) -> str:
+        return "; ".join(self.wrong)
+
+
+def run(
+    flow: Flow,
+    answers: Mapping[str, object],
+    *,
+    caller: str = "",
+    facts: Mapping[str, str] | None = None,
+    category: str,
+    agency: str = "",
+    outcome: str = "",
+    modifiers: Sequence[str] | None = None,
+) -> ScenarioRun:
+    """Walk the scenario (the caller as the start page gave it) and compare the end with what it
+    expects. An empty ``outcome`` is not checked; ``modifiers`` None is not checked, else it is the
+    exact set the call ends with (the outcome's and those its answers added)."""
+    known = {**(facts or {}), **({"caller": caller} if caller else {})}
+    try:
+        given, _ = run_scenario(flow, answers, known)
+        reached = walk(flow, given, known)
+    except (ScenarioError, InvalidAnswer, FlowDefinitionError) as error:
+        return ScenarioRun(walk=None, wrong=(str(error),))
+    end = reached.outcome
+    assert end is not None  # run_scenario walks to an outcome or raises
+    wrong = []
+    if end.category != category:
+        wrong.append(f"category {end.category}, expected {category}")
+    if end.agency != agency:
+        wrong.append(f"agency {end.agency or 'none'}, expected {agency or 'none'}")
+    if outcome and end.id != outcome:
+        wrong.append(f"outcome {end.id}, expected {outcome}")
+    if modifiers is not None:
+        ended = sorted(str(m) for m, _why in reached.modifiers())
+        if ended != sorted(modifiers):
+            wrong.append(
+                f"modifiers {', '.join(ended) or 'none'}, expected {', '.join(sorted(modifiers)) or 'none'}"
+            )
+    if wrong:
+        wrong.insert(0, f"reaches {end.id}")
+    return ScenarioRun(walk=reached, wrong=tuple(wrong))
+
+
+@dataclass(frozen=True)
+class ScreenCount:
+    """Screens to reach one category over the scenarios that end there."""
+
+    category: Category
+    counts: tuple[int, ...] = field(default=())
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.counts) if self.counts else 0
+
+    @property
+    def maximum(self) -> int:
+        return max(self.counts, default=0)
+
+
+def screens_by_category(runs: Iterable[ScenarioRun]) -> list[ScreenCount]:
+    """Per category reached (in vocabulary order), the screens of the scenarios that passed."""
+    by: dict[Category, list[int]] = {}
+    for result in runs:
+        if result.passed and result.category is not None:
+            by.setdefault(result.category, []).append(result.screens)
+    return [ScreenCount(category, tuple(by[category])) for category in CATEGORIES if category in by]
+
+
+def screens_to_no_police(runs: Iterable[ScenarioRun]) -> ScreenCount | None:
+    """The screens of every passing scenario that ends without police (None when there are none)."""
+    counts = tuple(r.screens for r in runs if r.passed and r.category in NO_POLICE)
+    return ScreenCount(Category.SIGNPOST, counts) if counts else None
