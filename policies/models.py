@@ -156,6 +156,10 @@ class PolicyScenario(models.Model):
     expected_category = models.CharField(max_length=20)
     expected_agency = models.CharField(max_length=50, blank=True)
     expected_outcome = models.CharField(max_length=64, blank=True)
+    expected_modifiers = models.JSONField(
+        null=True, blank=True, help_text="The exact modifiers the call ends with; null: not checked"
+    )
+    facts = models.JSONField(default=dict, blank=True, help_text="What the toolkit, not the handler, answers")
     first_version = models.PositiveIntegerField(default=1)
     last_version = models.PositiveIntegerField(null=True, blank=True)
 

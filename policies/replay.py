@@ -27,6 +27,7 @@ from policies.selectors import (
     flow_for_version,
     policy_version_get_live,
     scenario_list_for_element,
+    scenario_run,
 )
 
 logger = logging.getLogger(__name__)
@@ -41,6 +42,8 @@ class ReplayCase:
     recorded_outcome_id: str
     recorded_category: str
     url: str | None = None
+    facts: dict[str, str] = field(default_factory=dict)
+    """What the toolkit answered on the call (the start page's caller, the s136 clock)."""
 
 
 ReplaySource = Callable[[str, int], list[ReplayCase]]
@@ -86,10 +89,15 @@ class Replayed:
         return f"{self.label} ({self.outcome_id})"
 
 
-def replay(flow: engine.Flow, answers: dict[str, Any]) -> Replayed:
-    """Walk answers (by question id) through a flow."""
+def scenario_facts(scenario: PolicyScenario) -> dict[str, str]:
+    """What the toolkit answers on a scenario's walk: its facts and the caller it names."""
+    return {**scenario.facts, **({"caller": scenario.caller_type} if scenario.caller_type else {})}
+
+
+def replay(flow: engine.Flow, answers: dict[str, Any], facts: dict[str, str] | None = None) -> Replayed:
+    """Walk answers (by question id) through a flow, the toolkit's facts answering what they bind."""
     try:
-        _path, outcome = engine.run_scenario(flow, answers)
+        _path, outcome = engine.run_scenario(flow, answers, facts)
     except engine.ScenarioError as error:
         question = flow.questions.get(error.question_id)
         asked = f"'{question.text}'" if question else error.question_id
@@ -151,14 +159,6 @@ class ChangeReport:
         return [row for row in self.cases if row.changes]
 
 
-def _expected(scenario: PolicyScenario, result: Replayed) -> bool:
-    return (
-        result.finished
-        and result.category == scenario.expected_category
-        and (not scenario.expected_outcome or result.outcome_id == scenario.expected_outcome)
-    )
-
-
 def what_would_change(version: PolicyVersion, *, limit: int = 100) -> ChangeReport:
     """Replay every scenario of the element, and the registered sources' recent cases, on `version`.
 
@@ -174,12 +174,10 @@ def what_would_change(version: PolicyVersion, *, limit: int = 100) -> ChangeRepo
         applies_now = live is not None and live_flow is not None and scenario.applies_to(live.number)
         if not scenario.applies_to(version.number) and not applies_now:
             continue
-        now = replay(live_flow, scenario.answers) if applies_now and live_flow is not None else None
-        draft = replay(draft_flow, scenario.answers)
-        passes = not scenario.applies_to(version.number) or _expected(scenario, draft)
-        if scenario.applies_to(version.number) and draft.finished:
-            outcome = draft_flow.outcomes[draft.outcome_id]
-            passes = passes and outcome.agency == scenario.expected_agency
+        facts = scenario_facts(scenario)
+        now = replay(live_flow, scenario.answers, facts) if applies_now and live_flow is not None else None
+        draft = replay(draft_flow, scenario.answers, facts)
+        passes = not scenario.applies_to(version.number) or scenario_run(scenario, draft_flow).passed
         report.scenarios.append(ScenarioRow(scenario, now, draft, passes))
     for source in registered_sources():
         try:
@@ -192,5 +190,5 @@ def what_would_change(version: PolicyVersion, *, limit: int = 100) -> ChangeRepo
             answers: dict[str, Any] = {}
             for question_id, value in case.answers:
                 answers[question_id] = value
-            report.cases.append(CaseRow(case, replay(draft_flow, answers)))
+            report.cases.append(CaseRow(case, replay(draft_flow, answers, case.facts)))
     return report

@@ -17,6 +17,7 @@ from typing import Any
 from django.db.models import Prefetch
 
 from policies import flow as engine
+from policies.flow import scenarios as scenario_runs
 from policies.models import Agency, Element, PolicyScenario, PolicyVersion
 from rcrp.accounts.errors import NotFound
 from rcrp.accounts.models import User
@@ -203,6 +204,8 @@ class ScenarioResult:
     category: str = ""
     agency: str = ""
     message: str = ""
+    screens: int = 0
+    """The questions the handler answered to reach the outcome."""
 
     def __str__(self) -> str:
         return f"{self.scenario.name}: {self.message}" if self.message else self.scenario.name
@@ -236,28 +239,32 @@ class VersionCheck:
 
 
 def scenario_run(scenario: PolicyScenario, flow: engine.Flow) -> ScenarioResult:
-    """Walk a scenario's answers through a flow and compare the outcome with what it expects.
+    """Walk a scenario's answers through a flow and compare the end with what it expects.
 
-    An empty expected agency means "no agency"; an empty expected outcome id is not checked.
+    An empty expected agency means "no agency"; an empty expected outcome id, and expected
+    modifiers of None, are not checked.
     """
-    try:
-        _path, outcome = engine.run_scenario(flow, scenario.answers)
-    except (engine.ScenarioError, engine.InvalidAnswer, engine.FlowDefinitionError) as error:
-        return ScenarioResult(scenario, passed=False, message=str(error))
-    wrong = []
-    if outcome.category != scenario.expected_category:
-        wrong.append(f"category {outcome.category}, expected {scenario.expected_category}")
-    if outcome.agency != scenario.expected_agency:
-        wrong.append(f"agency {outcome.agency or 'none'}, expected {scenario.expected_agency or 'none'}")
-    if scenario.expected_outcome and outcome.id != scenario.expected_outcome:
-        wrong.append(f"outcome {outcome.id}, expected {scenario.expected_outcome}")
+    result = scenario_runs.run(
+        flow,
+        scenario.answers,
+        caller=scenario.caller_type,
+        facts=scenario.facts,
+        category=scenario.expected_category,
+        agency=scenario.expected_agency,
+        outcome=scenario.expected_outcome,
+        modifiers=scenario.expected_modifiers,
+    )
+    outcome = result.walk.outcome if result.walk is not None else None
+    if outcome is None:
+        return ScenarioResult(scenario, passed=False, message=result.message)
     return ScenarioResult(
         scenario,
-        passed=not wrong,
+        passed=result.passed,
         outcome_id=outcome.id,
         category=str(outcome.category),
         agency=outcome.agency,
-        message=(f"reaches {outcome.id} ({'; '.join(wrong)})" if wrong else ""),
+        message=result.message,
+        screens=result.screens,
     )
 
 

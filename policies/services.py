@@ -541,6 +541,8 @@ SCENARIO_FIELDS = (
     "expected_category",
     "expected_agency",
     "expected_outcome",
+    "expected_modifiers",
+    "facts",
     "first_version",
     "last_version",
 )

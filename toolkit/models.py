@@ -45,6 +45,12 @@ class Decision(models.Model):
         PUBLIC = "public", "A member of the public"
         SELF = "self", "The person themselves"
         PARTNER = "partner", "A partner agency"
+        POLICE = "police", "A police officer"
+
+    class Referral(models.TextChoices):
+        MADE = "made", "Referral made"
+        NOT_MADE = "not_made", "Referral not made"
+        NOT_KNOWN = "not_known", "Not known yet (to follow up)"
 
     class PartnerKind(models.TextChoices):
         NHS_TRUST = "nhs_trust", "NHS trust or hospital"
@@ -121,6 +127,18 @@ class Decision(models.Model):
     # s136: arrival at the place of safety, from the current path's answer. The 60-minute clock
     # runs from here until a HandoverRecord stops it, whether or not the call is completed.
     pos_arrival_at = models.DateTimeField(null=True, blank=True)
+    # The time since arrival when the walk first needed it (engine.ELAPSED), from the clock and
+    # never a handler's choice: it answers the flow's question bound to "arrival_elapsed".
+    arrival_elapsed = models.CharField(max_length=10, blank=True)
+    # Flow language 2: every modifier with why it was added, and the facts not known, as shown.
+    outcome_reasons = models.JSONField(
+        default=list, blank=True, help_text="[[modifier, why], ...] as shown on the outcome"
+    )
+    not_known = models.JSONField(default=list, blank=True, help_text="The facts answered 'not known'")
+    safeguarding_referral = models.CharField(max_length=10, choices=Referral, blank=True)
+    not_health_reason = models.CharField(
+        max_length=20, blank=True, help_text="The start page's 'not a health call' route: what the call is"
+    )
 
     objects = DecisionQuerySet.as_manager()
 

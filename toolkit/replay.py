@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from policies.replay import ReplayCase
 from toolkit.models import Decision
-from toolkit.selectors import answer_pairs, current_path
+from toolkit.selectors import answer_pairs, current_path, decision_facts
 
 
 def recent_decisions(element_slug: str, limit: int) -> list[ReplayCase]:
@@ -23,6 +23,7 @@ def recent_decisions(element_slug: str, limit: int) -> list[ReplayCase]:
             recorded_outcome_id=d.outcome_id,
             recorded_category=d.outcome_category,
             url=reverse("toolkit:decision", args=[d.reference]),
+            facts=decision_facts(d),
         )
         for d in decisions
     ]

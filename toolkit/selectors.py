@@ -26,19 +26,34 @@ S136_CLOCK_WINDOW = timedelta(hours=36)
 
 
 def value_label(question: engine.Question, value: engine.AnswerValue) -> str:
-    """The words shown for an answer value (a checklist's ticked items joined)."""
-    if question.kind.has_answers:
+    """The words shown for an answer value: the answer's label, the labels ticked, or each
+    checklist item with what was established about it ("Not answered" when left blank)."""
+    if isinstance(value, list):
+        value = tuple(value)
+    chosen = (
+        tuple(a for a in question.answers if a.value in value)
+        if question.kind is engine.Kind.MULTI and isinstance(value, tuple)
+        else ()
+    )
+    if question.kind.has_answers and not chosen:
         answer = question.answer(str(value))
         return answer.label if answer else str(value)
-    if isinstance(value, tuple):
-        labels = {item.value: item.label for item in question.items}
-        return "; ".join(labels.get(v, v) for v in value)
-    return str(value)
+    return engine.Step(question=question, value=value, chosen=chosen).label()
 
 
 def answer_pairs(answers: list[DecisionAnswer]) -> list[AnswerPair]:
-    """(question id, value) pairs for the engine; checklists are stored as lists."""
+    """(question id, value) pairs for the engine; ticks are stored as lists, checklist states as
+    a mapping."""
     return [(a.question_id, tuple(a.value) if isinstance(a.value, list) else a.value) for a in answers]
+
+
+def decision_facts(decision: Decision) -> dict[str, str]:
+    """What the toolkit, not the handler, answers on this call's walk: the start page's caller and
+    the s136 clock's time since arrival once it was taken."""
+    facts = {"caller": engine.caller_word(decision.caller_type, decision.partner_kind)}
+    if decision.arrival_elapsed:
+        facts["arrival_elapsed"] = decision.arrival_elapsed
+    return facts
 
 
 def current_path(answers: list[DecisionAnswer]) -> list[DecisionAnswer]:
@@ -58,6 +73,7 @@ class CallState:
     path: list[DecisionAnswer]  # the answers that count now
     flow: engine.Flow | None
     node: engine.Question | engine.Outcome | None
+    walk: engine.Walk | None = None
 
     @property
     def question(self) -> engine.Question | None:
@@ -67,7 +83,7 @@ class CallState:
         """The node asked at `position` of the path (the current node at the end: no second walk)."""
         if position == len(self.path) or self.flow is None:
             return self.node
-        return engine.next_step(self.flow, answer_pairs(self.path[:position]))
+        return engine.next_step(self.flow, answer_pairs(self.path[:position]), decision_facts(self.decision))
 
     @property
     def superseded(self) -> list[DecisionAnswer]:
@@ -87,8 +103,10 @@ def call_state(decision: Decision, history: list[DecisionAnswer] | None = None) 
         history = list(decision.answers.all())
     path = current_path(history)
     flow = decision_flow(decision)
-    node = engine.next_step(flow, answer_pairs(path)) if flow is not None else None
-    return CallState(decision=decision, history=history, path=path, flow=flow, node=node)
+    if flow is None:
+        return CallState(decision=decision, history=history, path=path, flow=None, node=None)
+    walked = engine.walk(flow, answer_pairs(path), decision_facts(decision))
+    return CallState(decision=decision, history=history, path=path, flow=flow, node=walked.node, walk=walked)
 
 
 def decision_get_for_handler(*, user: User, reference: UUID, lock: bool = False) -> Decision:

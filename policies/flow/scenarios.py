@@ -38,7 +38,11 @@ class ScenarioRun:
 
     @property
     def message(self) -> str:
-        return "; ".join(self.wrong)
+        """"" when passed; else where it ended and what differs, or why it could not be walked."""
+        outcome = self.walk.outcome if self.walk is not None else None
+        if outcome is None or not self.wrong:
+            return "; ".join(self.wrong)
+        return f"reaches {outcome.id} ({'; '.join(self.wrong)})"
 
 
 def run(
@@ -76,8 +80,6 @@ def run(
             wrong.append(
                 f"modifiers {', '.join(ended) or 'none'}, expected {', '.join(sorted(modifiers)) or 'none'}"
             )
-    if wrong:
-        wrong.insert(0, f"reaches {end.id}")
     return ScenarioRun(walk=reached, wrong=tuple(wrong))
 
 

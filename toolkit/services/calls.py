@@ -19,21 +19,24 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from policies import flow as engine
-from policies.models import Agency, Element, PolicyVersion
+from policies.models import Element, PolicyVersion
 from policies.selectors import policy_version_get_live, policy_versions_due
 from policies.services import policy_versions_publish_due
 from rcrp.accounts.audit import audit_event_record
 from rcrp.accounts.models import User
 from toolkit.models import Decision, DecisionAnswer, DecisionNote, Escalation
 from toolkit.selectors import (
+    HANDOVER_LIMIT,
     CallState,
     answer_pairs,
     call_state,
+    decision_facts,
     decision_get_for_handler,
     decision_get_latest_for_incident,
     value_label,
 )
 from toolkit.services.escalations import escalation_raise_for_outcome
+from toolkit.services.outcome import outcome_set
 from toolkit.services.override import OUTCOME_FIELDS, apply_override
 from toolkit.services.s136 import time_today
 from training.gate import call_gate_check
@@ -198,40 +201,6 @@ def decision_start(
 # --- Answering ------------------------------------------------------------------------------------------
 
 
-def _set_outcome(decision: Decision, outcome: engine.Outcome | None, now: dt.datetime) -> None:
-    """Copy the outcome onto the decision as it will be shown (or clear it after going back)."""
-    if outcome is None:
-        for name in OUTCOME_FIELDS:
-            setattr(decision, name, "")
-        decision.outcome_modifiers = []
-        decision.outcome_reached_at = None
-        return
-    agency = (
-        Agency.objects.in_force(timezone.localdate(now)).filter(key=outcome.agency).first()
-        if outcome.agency
-        else None
-    )
-    context = {
-        "incident_ref": decision.incident_ref,
-        "agency_name": agency.name if agency else "",
-        "agency_contact": agency.contact if agency else "",
-        "element": decision.element.title if decision.element else "",
-        "version": str(decision.policy_version.number) if decision.policy_version else "",
-    }
-    decision.outcome_id = outcome.id
-    decision.outcome_category = str(outcome.category)
-    decision.outcome_modifiers = sorted(str(m) for m in outcome.modifiers)
-    decision.outcome_title = outcome.title
-    decision.outcome_rationale = outcome.rationale
-    decision.agency_key = outcome.agency
-    decision.agency_name = agency.name if agency else ""
-    decision.agency_contact = agency.contact if agency else ""
-    decision.script_shown = engine.render(outcome.script, context)
-    decision.record_text = engine.render(outcome.record, context)
-    decision.call_back_if = engine.render(outcome.call_back_if, context)
-    decision.outcome_reached_at = now
-
-
 def _stored(value: engine.AnswerValue) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
@@ -328,8 +297,9 @@ def decision_answer(
         return StepResult(
             recorded=False, conflict=True, message="That question is no longer part of this call."
         )
+    assert state.flow is not None
     try:
-        value, note = engine.clean_answer(expected, raw_value, note)
+        value, note = engine.clean_answer(expected, raw_value, note, language=state.flow.language)
     except engine.InvalidAnswer as error:
         raise ValidationError(error.message, code="invalid_answer") from None
     arrival = _arrival(state, position, expected, value, now)
@@ -345,17 +315,38 @@ def decision_answer(
         answered_at=now,
         answered_by=actor,
     )
-    assert state.flow is not None
-    node = engine.next_step(state.flow, answer_pairs([*state.path[:position], answer]))
-    outcome = node if isinstance(node, engine.Outcome) else None
+    if arrival != decision.pos_arrival_at:
+        decision.arrival_elapsed = ""  # a new (or no) arrival: the clock is read again when needed
+    decision.pos_arrival_at = arrival
+    walked = _walk_with_clock(state.flow, decision, answer_pairs([*state.path[:position], answer]), now)
     decision.step += 1
     decision.last_activity_at = now
-    decision.pos_arrival_at = arrival
-    _set_outcome(decision, outcome, now)
-    decision.save(update_fields=["step", "last_activity_at", "pos_arrival_at", *OUTCOME_FIELDS])
-    if outcome is not None and engine.Modifier.ESCALATE in outcome.modifiers:
-        escalation_raise_for_outcome(decision=decision, outcome_title=outcome.title, now=now)
+    outcome_set(decision, walked, now)
+    decision.save(
+        update_fields=["step", "last_activity_at", "pos_arrival_at", "arrival_elapsed", *OUTCOME_FIELDS]
+    )
+    if walked.outcome is not None and engine.Modifier.ESCALATE in decision.outcome_modifiers:
+        escalation_raise_for_outcome(decision=decision, outcome_title=walked.outcome.title, now=now)
     return StepResult(recorded=True)
+
+
+def _walk_with_clock(
+    flow: engine.Flow, decision: Decision, pairs: list[tuple[str, engine.AnswerValue]], now: dt.datetime
+) -> engine.Walk:
+    """Walk the answers; when the walk reaches the question the s136 clock answers, read the
+    clock once from the recorded arrival (stored, so the walk replays the same) and walk on."""
+    walked = engine.walk(flow, pairs, decision_facts(decision))
+    node = walked.node
+    waiting_for_clock = (
+        isinstance(node, engine.Question)
+        and node.bound_to == "arrival_elapsed"
+        and not decision.arrival_elapsed
+    )
+    if waiting_for_clock and decision.pos_arrival_at is not None:
+        over = now - decision.pos_arrival_at >= HANDOVER_LIMIT
+        decision.arrival_elapsed = engine.ELAPSED[1] if over else engine.ELAPSED[0]
+        walked = engine.walk(flow, pairs, decision_facts(decision))
+    return walked
 
 
 # --- The deploy override (never gated) -------------------------------------------------------------------

@@ -34,7 +34,10 @@ OUTCOME_FIELDS = [
     "record_text",
     "call_back_if",
     "outcome_reached_at",
+    "outcome_reasons",
+    "not_known",
 ]
+LAS_TICKED = "The handler ticked 'Ambulance (LAS) needed too?'"
 
 
 def _override_record(decision: Decision, *, by: str, las: bool) -> str:
@@ -55,6 +58,7 @@ def apply_override(
     decision.outcome_id = "override"
     decision.outcome_category = str(engine.Category.DEPLOY)
     decision.outcome_modifiers = [str(engine.Modifier.LAS)] if las else []
+    decision.outcome_reasons = [[str(engine.Modifier.LAS), LAS_TICKED]] if las else []
     decision.outcome_title = OVERRIDE_TITLE
     decision.outcome_rationale = f"Override by the {by}: {decision.override_reason}"
     decision.agency_key = decision.agency_name = decision.agency_contact = decision.call_back_if = ""
