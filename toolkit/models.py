@@ -201,6 +201,16 @@ class Decision(models.Model):
         return label + "".join(f" +{m}" for m in self.outcome_modifiers)
 
     @property
+    def at_place_of_safety(self) -> bool:
+        """An s136 detention with a recorded arrival: officers are there, not a caller to tell."""
+        return self.pos_arrival_at is not None
+
+    @property
+    def needs_referral_answer(self) -> bool:
+        """The outcome offers a safeguarding referral: completing records whether it was made."""
+        return str(engine.Modifier.SAFEGUARDING) in (self.outcome_modifiers or [])
+
+    @property
     def no_police(self) -> bool:
         """SIGNPOST or REFUSE_REDIRECT: the engine's one list of outcomes without police."""
         return self.outcome_category in engine.NO_POLICE
@@ -341,7 +351,7 @@ class HandoverRecord(AppendOnlyModel):
 
     class Kind(models.TextChoices):
         HANDED_OVER = "handed_over", "Handover to health completed"
-        INSPECTOR = "inspector", "Duty inspector's decision recorded"
+        INSPECTOR = "inspector", "Duty inspector agreed officers could leave"
 
     decision = models.OneToOneField(Decision, models.PROTECT, related_name="handover")
     kind = models.CharField(max_length=12, choices=Kind)

@@ -86,6 +86,11 @@ class CallState:
         return engine.next_step(self.flow, answer_pairs(self.path[:position]), decision_facts(self.decision))
 
     @property
+    def bound_steps(self) -> list[engine.Step]:
+        """The questions the start page or the s136 clock answered on the current path."""
+        return [step for step in self.walk.steps if step.bound] if self.walk is not None else []
+
+    @property
     def superseded(self) -> list[DecisionAnswer]:
         current = {a.pk for a in self.path}
         return [a for a in self.history if a.pk not in current]

@@ -38,7 +38,7 @@ class ScenarioRun:
 
     @property
     def message(self) -> str:
-        """"" when passed; else where it ended and what differs, or why it could not be walked."""
+        """ "" when passed; else where it ended and what differs, or why it could not be walked."""
         outcome = self.walk.outcome if self.walk is not None else None
         if outcome is None or not self.wrong:
             return "; ".join(self.wrong)

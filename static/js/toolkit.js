@@ -47,6 +47,19 @@ if (form) {
   reveal();
 }
 
+// "Tick all that apply": an exclusive answer ("None of these", "Not known") is ticked on its own.
+// The server refuses the mix anyway; this only saves the handler the error.
+if (form) {
+  form.addEventListener("change", (event) => {
+    const box = event.target;
+    if (!box.matches?.("input[type=checkbox]") || !box.checked) return;
+    const exclusive = box.dataset.behaviour === "exclusive";
+    for (const other of form.querySelectorAll(`input[type=checkbox][name="${box.name}"]`)) {
+      if (other !== box && (exclusive || other.dataset.behaviour === "exclusive")) other.checked = false;
+    }
+  });
+}
+
 // Copy the record for the command-and-control log.
 for (const button of document.querySelectorAll("[data-copy-target]")) {
   button.hidden = false;

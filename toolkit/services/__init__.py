@@ -1,6 +1,7 @@
 """Every write of the live call and the decision log. Views call these; nothing else writes.
 
-Split by feature: `calls` (start, answer, override, complete, notes), `escalations` (raise,
+Split by feature: `start` (start, deploy and "not a health call" from the start page), `calls`
+(answer, override, complete, notes), `outcome` (what an outcome writes), `escalations` (raise,
 claim, answer), `s136` (the handover clock) and `housekeeping` (the every-minute jobs). The names
 below are the public API, so callers write `services.decision_start(...)` whatever the module.
 """
@@ -14,15 +15,20 @@ from toolkit.services.calls import (
     decision_complete,
     decision_note_add,
     decision_override,
-    decision_start,
-    decision_start_override,
 )
 from toolkit.services.escalations import escalation_answer, escalation_claim, escalation_raise
 from toolkit.services.housekeeping import abandon_after, decisions_close_stale
 from toolkit.services.s136 import HANDOVER_LIMIT, handover_overdue_sweep, handover_record
+from toolkit.services.start import (
+    NOT_HEALTH,
+    decision_start,
+    decision_start_not_health,
+    decision_start_override,
+)
 
 __all__ = [
     "HANDOVER_LIMIT",
+    "NOT_HEALTH",
     "AnswerClash",
     "StepResult",
     "abandon_after",
@@ -31,6 +37,7 @@ __all__ = [
     "decision_note_add",
     "decision_override",
     "decision_start",
+    "decision_start_not_health",
     "decision_start_override",
     "decisions_close_stale",
     "escalation_answer",

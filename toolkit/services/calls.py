@@ -14,14 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 
 from policies import flow as engine
-from policies.models import Element, PolicyVersion
-from policies.selectors import policy_version_get_live, policy_versions_due
-from policies.services import policy_versions_publish_due
 from rcrp.accounts.audit import audit_event_record
 from rcrp.accounts.models import User
 from toolkit.models import Decision, DecisionAnswer, DecisionNote, Escalation
@@ -32,14 +29,12 @@ from toolkit.selectors import (
     call_state,
     decision_facts,
     decision_get_for_handler,
-    decision_get_latest_for_incident,
     value_label,
 )
 from toolkit.services.escalations import escalation_raise_for_outcome
 from toolkit.services.outcome import outcome_set
 from toolkit.services.override import OUTCOME_FIELDS, apply_override
 from toolkit.services.s136 import time_today
-from training.gate import call_gate_check
 
 
 @dataclass(frozen=True)
@@ -53,7 +48,7 @@ class AnswerClash:
     recorded_label: str
     recorded_note: str
     recorded_at: dt.datetime
-    posted_value: str | list[str]
+    posted_value: str | list[str] | dict[str, str]
     posted_label: str
     posted_note: str
 
@@ -72,11 +67,6 @@ def _now(now: dt.datetime | None) -> dt.datetime:
     return now or timezone.now()
 
 
-def _site_of(user: User) -> Any:
-    record = getattr(user, "staff_record", None)
-    return record.site if record is not None else None
-
-
 def _lock_open_call(*, reference: UUID, actor: User) -> Decision:
     """The actor's own call, locked for this transaction (NotFound for anyone else's), if still open."""
     fresh = decision_get_for_handler(user=actor, reference=reference, lock=True)
@@ -85,117 +75,6 @@ def _lock_open_call(*, reference: UUID, actor: User) -> Decision:
             "This call is already completed. Start a new call or add a note to the decision."
         )
     return fresh
-
-
-def _clean_caller(caller_type: str, partner_kind: str) -> tuple[str, str]:
-    """The caller as the service accepts it (the form is not trusted to have checked)."""
-    if caller_type not in Decision.CallerType.values:
-        raise ValidationError("Select who is calling", code="caller_type")
-    if caller_type != Decision.CallerType.PARTNER:
-        return caller_type, ""
-    if partner_kind not in Decision.PartnerKind.values:
-        raise ValidationError("Select which partner agency is calling", code="partner_kind")
-    return caller_type, partner_kind
-
-
-def _decision_for_token(*, actor: User, token: UUID | None) -> Decision | None:
-    """The decision a form with this one-time token already made (a double click or a retry)."""
-    if token is None:
-        return None
-    return Decision.objects.filter(start_token=token, handler=actor).first()
-
-
-def _create_once(*, actor: User, token: UUID | None, **fields: Any) -> tuple[Decision, bool]:
-    """Create the decision, or return the one this token made already (two racing POSTs)."""
-    try:
-        with transaction.atomic():
-            return Decision.objects.create(handler=actor, start_token=token, **fields), True
-    except IntegrityError:
-        existing = _decision_for_token(actor=actor, token=token)
-        if existing is None:
-            raise
-        return existing, False
-
-
-def _live_version(element: Element, now: dt.datetime) -> PolicyVersion | None:
-    """The version a call starting now walks: a scheduled version whose time has come is published
-    first (the every-minute job may not have run yet), so no call starts on a version past its end."""
-    if policy_versions_due(now=now, element=element):
-        policy_versions_publish_due(now=now, element=element)
-    return policy_version_get_live(element=element)
-
-
-# --- Starting a call ---------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def decision_start(
-    *,
-    actor: User,
-    element: Element,
-    caller_type: str,
-    partner_kind: str = "",
-    incident_ref: str = "",
-    incident_ref_missing_reason: str = "",
-    follows: Decision | None = None,
-    token: UUID | None = None,
-    now: dt.datetime | None = None,
-) -> Decision:
-    """Start a call on the element's published policy version, after the training gate.
-
-    `follows` is the earlier decision this call re-assesses on new information; without it, the
-    latest earlier decision on the same incident is linked. The same `token` twice returns the
-    first decision. Raises PermissionDenied when the gate blocks (the deploy override never asks
-    the gate), ValidationError for a bad caller or when the element has no published policy.
-    """
-    existing = _decision_for_token(actor=actor, token=token)
-    if existing is not None:
-        return existing
-    caller_type, partner_kind = _clean_caller(caller_type, partner_kind)
-    gate = call_gate_check(user=actor)
-    if not gate.may_start_call:
-        raise PermissionDenied(" ".join(gate.reasons))
-    now = _now(now)
-    version = _live_version(element, now)
-    if version is None:
-        raise ValidationError(
-            f"There is no published policy for {element.title}. "
-            "Use the deploy override or the printed policy."
-        )
-    if follows is None:
-        follows = decision_get_latest_for_incident(incident_ref=incident_ref)
-    decision, created = _create_once(
-        actor=actor,
-        token=token,
-        incident_ref=incident_ref,
-        incident_ref_missing_reason="" if incident_ref else incident_ref_missing_reason,
-        caller_type=caller_type,
-        partner_kind=partner_kind,
-        element=element,
-        policy_version=version,
-        content_hash=version.content_hash,
-        engine_version=engine.ENGINE_VERSION,
-        site=_site_of(actor),
-        follows=follows,
-        started_at=now,
-        last_activity_at=now,
-        training_warning=" ".join(gate.reasons) if gate.show_warning else "",
-    )
-    if created:
-        audit_event_record(
-            actor=actor,
-            action="toolkit.decision.started",
-            target=decision,
-            data={
-                "new": {
-                    "element": element.slug,
-                    "version": version.number,
-                    "incident_ref": incident_ref,
-                    "follows": str(follows.reference) if follows else None,
-                }
-            },
-        )
-    return decision
 
 
 # --- Answering ------------------------------------------------------------------------------------------
@@ -375,53 +254,6 @@ def decision_override(
     return decision
 
 
-@transaction.atomic
-def decision_start_override(
-    *,
-    actor: User,
-    reason: str,
-    las: bool = False,
-    incident_ref: str = "",
-    element: Element | None = None,
-    caller_type: str = "",
-    partner_kind: str = "",
-    token: UUID | None = None,
-    now: dt.datetime | None = None,
-) -> Decision:
-    """Deploy police from the start page, keeping whatever the handler had typed and chosen.
-
-    Never asks the training gate, works when no policy is published and refuses nothing: a caller
-    that is not one of the choices is recorded as not given (never as a default). The same `token`
-    twice returns the first decision. Linked to earlier decisions on the incident like a start.
-    """
-    existing = _decision_for_token(actor=actor, token=token)
-    if existing is not None:
-        return existing
-    now = _now(now)
-    caller_type = caller_type if caller_type in Decision.CallerType.values else ""
-    partner_ok = caller_type == Decision.CallerType.PARTNER and partner_kind in Decision.PartnerKind.values
-    version = policy_version_get_live(element=element) if element is not None else None
-    decision, created = _create_once(
-        actor=actor,
-        token=token,
-        incident_ref=incident_ref,
-        incident_ref_missing_reason="" if incident_ref else "Deploy override before the call details",
-        caller_type=caller_type,
-        partner_kind=partner_kind if partner_ok else "",
-        element=element,
-        policy_version=version,
-        content_hash=version.content_hash if version else "",
-        engine_version=engine.ENGINE_VERSION,
-        site=_site_of(actor),
-        follows=decision_get_latest_for_incident(incident_ref=incident_ref),
-        started_at=now,
-        last_activity_at=now,
-    )
-    if created:
-        apply_override(decision, actor=actor, reason=reason, by="handler", las=las, now=now)
-    return decision
-
-
 # --- Completing -------------------------------------------------------------------------------------------
 
 
@@ -434,13 +266,16 @@ def decision_complete(
     caller_told: bool,
     receiving_agency_ref: str = "",
     before_answer_confirmed: bool = False,
+    safeguarding_referral: str = "",
     now: dt.datetime | None = None,
 ) -> StepResult:
     """Complete the call at its outcome.
 
-    A no-police outcome needs the caller-told confirmation; an unanswered escalation needs the
-    handler's explicit confirmation, and the decision then says it was completed before the
-    supervisor answered. The s136 clock, if any, keeps running after completion.
+    A no-police outcome needs the caller-told confirmation, except at a place of safety, where
+    officers are with the detained person and the duty inspector's decision is recorded on the
+    handover instead; an outcome offering a safeguarding referral records whether it was made;
+    an unanswered escalation needs the handler's explicit confirmation, and the decision then says
+    it was completed before the supervisor answered. The s136 clock keeps running after completion.
     """
     now = _now(now)
     try:
@@ -458,12 +293,20 @@ def decision_complete(
             recorded=False, conflict=True, message="Answer the questions before completing the call."
         )
     errors = []
-    if decision.no_police and not caller_told:
+    tell_caller = decision.no_police and not decision.at_place_of_safety
+    if tell_caller and not caller_told:
         errors.append(
             ValidationError(
                 "Confirm you have told the caller that police will not attend, "
                 "who will help, and when to call back",
                 code="caller_told",
+            )
+        )
+    if decision.needs_referral_answer and safeguarding_referral not in Decision.Referral.values:
+        errors.append(
+            ValidationError(
+                "Select whether the safeguarding referral was made",
+                code="safeguarding_referral",
             )
         )
     waiting = Escalation.objects.filter(decision=decision, answered_at__isnull=True).exists()
@@ -477,7 +320,8 @@ def decision_complete(
         )
     if errors:
         raise ValidationError(errors)
-    decision.caller_told = caller_told if decision.no_police else None
+    decision.caller_told = caller_told if tell_caller else None
+    decision.safeguarding_referral = safeguarding_referral if decision.needs_referral_answer else ""
     decision.receiving_agency_ref = receiving_agency_ref.strip()[:60]
     decision.completed_before_answer = waiting
     decision.status = Decision.Status.COMPLETED
@@ -486,6 +330,7 @@ def decision_complete(
     decision.save(
         update_fields=[
             "caller_told",
+            "safeguarding_referral",
             "receiving_agency_ref",
             "completed_before_answer",
             "status",

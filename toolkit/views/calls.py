@@ -19,6 +19,7 @@ from rcrp.accounts.http import AuthenticatedHttpRequest
 from rcrp.accounts.middleware import background_poll
 from toolkit import services
 from toolkit.forms import EscalateForm, OverrideForm
+from toolkit.models import Decision
 from toolkit.selectors import (
     CallState,
     call_state,
@@ -83,6 +84,7 @@ def _render_call(
     if decision.has_outcome and position is None:
         context["errors"] = errors or []
         context["error_codes"] = {code for code, _ in errors or []}
+        context["referral_choices"] = Decision.Referral.choices
         return render(request, "toolkit/outcome.html", context, status=status)
     if position is None:
         position = len(state.path)
@@ -91,13 +93,18 @@ def _render_call(
         raise Http404
     previous = state.path[position] if position < len(state.path) else None
     chosen: Any = posted.get("value") if posted else (previous.value if previous else None)
+    states = chosen if isinstance(chosen, dict) else {}
     context.update(
         {
             "question": question,
             "position": position,
             "is_change": position < len(state.path),
+            "language": state.flow.language,
             "chosen": chosen,
             "chosen_list": chosen if isinstance(chosen, list) else [],
+            "item_rows": [(item, states.get(item.value, "")) for item in question.items],
+            "check_states": engine.CHECK_STATES,
+            "any_note": any(a.needs_note for a in question.answers),
             "note": posted.get("note", "") if posted else (previous.note if previous else ""),
             "error": error,
             "errors": [("id_answer_1", error)] if error else [],
@@ -109,13 +116,25 @@ def _render_call(
     return render(request, "toolkit/question.html", context, status=status)
 
 
+STATE_PREFIX = "state_"
+
+
 def _posted_answer(request: AuthenticatedHttpRequest) -> tuple[object, str]:
-    """The answer value and note a question page (or the conflict page) sent."""
-    raw: object = (
-        request.POST.getlist("answer")
-        if request.POST.get("kind") == "checklist"
-        else request.POST.get("answer", "")
-    )
+    """The answer value and note a question page (or the conflict page) sent: a string, the ticks
+    of a multi-choice question or a language-1 checklist, or a checklist's state of each item."""
+    kind = request.POST.get("kind")
+    states = {
+        key.removeprefix(STATE_PREFIX): value
+        for key, value in request.POST.items()
+        if key.startswith(STATE_PREFIX)
+    }
+    raw: object
+    if kind == engine.Kind.CHECKLIST and (states or request.POST.get("language") == "2"):
+        raw = states
+    elif kind in (engine.Kind.CHECKLIST, engine.Kind.MULTI):
+        raw = request.POST.getlist("answer")
+    else:
+        raw = request.POST.get("answer", "")
     chosen = raw if isinstance(raw, str) else ""
     note = request.POST.get(f"note_{chosen}", "") if chosen else request.POST.get("note", "")
     return raw, note
@@ -168,6 +187,9 @@ def answer(request: AuthenticatedHttpRequest, reference: UUID) -> HttpResponse:
             "clash": result.clash,
             "later_answers": len(state.path) - result.clash.position - 1,
             "posted_list": result.clash.posted_value if isinstance(result.clash.posted_value, list) else [],
+            "posted_states": sorted(result.clash.posted_value.items())
+            if isinstance(result.clash.posted_value, dict)
+            else [],
         }
         return render(request, "toolkit/answer_conflict.html", context, status=409)
     if result.conflict:
@@ -249,6 +271,7 @@ def complete(request: AuthenticatedHttpRequest, reference: UUID) -> HttpResponse
             actor=request.user,
             step=step_of(request),
             caller_told=request.POST.get("caller_told") == "yes",
+            safeguarding_referral=request.POST.get("safeguarding_referral", ""),
             before_answer_confirmed=request.POST.get("before_answer") == "yes",
             receiving_agency_ref=request.POST.get("receiving_agency_ref", ""),
         )

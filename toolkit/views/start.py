@@ -67,6 +67,29 @@ def _deploy_from_start(request: AuthenticatedHttpRequest, elements: list[Element
     return redirect(call_url(decision))
 
 
+def _not_a_health_call(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The start page's "not a health call" route: one press records ordinary policing."""
+    post = request.POST
+    try:
+        decision = services.decision_start_not_health(
+            actor=request.user,
+            what=post.get("not_health", ""),
+            las=post.get("las") == "on",
+            incident_ref=normalise_incident_ref(post.get("incident_ref", ""))[:40],
+            caller_type=post.get("caller_type", ""),
+            partner_kind=post.get("partner_kind", ""),
+            token=_token(post),
+        )
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return redirect("toolkit:start")
+    messages.success(
+        request,
+        "Recorded as not a health call: ordinary policing (DEPLOY +NON_RCRP). Grade and deploy as normal.",
+    )
+    return redirect("toolkit:decision", reference=decision.reference)
+
+
 @login_required
 @take_calls
 @require_http_methods(["GET", "POST"])
@@ -76,6 +99,8 @@ def start(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         if "deploy" in request.POST:
             return _deploy_from_start(request, elements)
+        if "not_health" in request.POST:
+            return _not_a_health_call(request)
         form = StartForm(request.POST, elements=elements)
         earlier = _earlier(request, request.POST.get("follows", ""))
         if form.is_valid():
@@ -108,7 +133,7 @@ def start(request: AuthenticatedHttpRequest) -> HttpResponse:
         if earlier is not None:
             initial["follows"] = earlier.reference
         form = StartForm(initial=initial, elements=elements)
-    context = {"form": form, "gate": gate, "earlier": earlier}
+    context = {"form": form, "gate": gate, "earlier": earlier, "not_health": services.NOT_HEALTH.items()}
     return render(request, "toolkit/start.html", context, status=error_status(form=form))
 
 
