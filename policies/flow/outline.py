@@ -20,6 +20,7 @@ __all__ = ["mermaid", "outline"]
 _KIND_LABELS = {
     Kind.CHOICE: "choice",
     Kind.YES_NO: "yes/no",
+    Kind.MULTI: "tick all that apply",
     Kind.CHECKLIST: "checklist",
     Kind.TEXT: "short text",
     Kind.TIME: "time, 24-hour clock",
@@ -66,7 +67,11 @@ def _tree(flow: Flow, root: str, depth: int, prefix: str, lines: list[str], show
             lines.append(f"{indent}{prefix}{_question_line(node)}")
             inner = indent + _INDENT
             if node.kind is Kind.CHECKLIST:
-                lines.append(f"{inner}Tick each: {'; '.join(item.label for item in node.items)}")
+                items = "; ".join(
+                    f"{item.label}{' (required)' if item.required else ''}" for item in node.items
+                )
+                word = "Each: done, not known or not applicable" if flow.language >= 2 else "Tick each"
+                lines.append(f"{inner}{word}: {items}")
             if node.kind.has_answers:
                 children = [
                     (depth + 1, f"If {_answer_label(a.label, a.tags, a.needs_note)} → ", a.next)

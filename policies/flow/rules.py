@@ -31,7 +31,12 @@ __all__ = ["language_2_problems", "marker_in"]
 _MARKERS = (
     (re.compile(r"\[(?:S2?|F|B|U|D)\]"), "a source tag such as [S] or [U]"),
     (re.compile(r"\bguards?\s+\d+", re.IGNORECASE), "a guard number"),
-    (re.compile(r"\bto (?:be )?confirm(?:ed)?\b", re.IGNORECASE), "a 'to confirm' marker"),
+    (
+        re.compile(
+            r"\b(?:MPS|policy owners?|owners?)\b[^.]{0,40}\bto confirm\b|\bto be confirmed\b", re.IGNORECASE
+        ),
+        "a 'to confirm' marker",
+    ),
     (re.compile(r"\bSources?\s*:", re.IGNORECASE), "a 'Source:' line"),
 )
 _LIMB = {

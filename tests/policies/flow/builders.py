@@ -9,7 +9,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[3]
 GOLDEN = Path(__file__).resolve().parent / "flows"
-SHIPPED = REPO / "policies" / "content" / "v1"
+CONTENT = REPO / "policies" / "content"
 
 Doc = dict[str, Any]
 
@@ -19,7 +19,8 @@ def golden_paths() -> list[Path]:
 
 
 def shipped_paths() -> list[Path]:
-    return sorted(SHIPPED.glob("*.json"))
+    """Every shipped flow document, of every content version."""
+    return sorted(CONTENT.glob("v[0-9]*/*.json"))
 
 
 def load(name_or_path: str | Path) -> Doc:

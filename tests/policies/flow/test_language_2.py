@@ -215,10 +215,12 @@ CHECKS_DONE = {"address": "done", "pnc": "done", "phone": "done"}
 
 def test_a_crime_with_an_unconscious_adult_ends_deploy_plus_las_with_why(flow: engine.Flow) -> None:
     walked = engine.walk(flow, [("q_threshold", ("crime", "unconscious"))], {"caller": "public"})
-    assert walked.outcome is not None and walked.outcome.id == "o_deploy_crime"
+    assert walked.outcome is not None
+    assert walked.outcome.id == "o_deploy_crime"
     assert walked.modifiers() == ((engine.Modifier.LAS, "Someone is unconscious"),)
     step = walked.asked[0]
-    assert step.deciding is not None and step.deciding.value == "crime"
+    assert step.deciding is not None
+    assert step.deciding.value == "crime"
     assert step.label() == "A crime: assault, threats or domestic abuse; Someone is unconscious"
 
 
@@ -226,13 +228,15 @@ def test_the_most_serious_tick_decides_whatever_order_it_was_ticked_in(flow: eng
     value, _ = engine.clean_answer(flow.questions["q_threshold"], ["child", "harm"])
     assert value == ("harm", "child")
     walked = engine.walk(flow, [("q_threshold", value)], {"caller": "public"})
-    assert walked.outcome is not None and walked.outcome.id == "o_deploy_risk"
+    assert walked.outcome is not None
+    assert walked.outcome.id == "o_deploy_risk"
     assert [m for m, _ in walked.modifiers()] == [engine.Modifier.SAFEGUARDING]
 
 
 def test_not_known_reaches_a_supervisor_decision_and_is_recorded(flow: engine.Flow) -> None:
     walked = engine.walk(flow, [("q_threshold", ("not_known",))], {"caller": "public"})
-    assert walked.outcome is not None and walked.outcome.supervisor
+    assert walked.outcome is not None
+    assert walked.outcome.supervisor
     assert walked.not_known() == ("Tick everything the caller tells you",)
     assert ("Tick everything the caller tells you", "Not known / the caller can't say") in walked.deciding()
 
@@ -261,7 +265,7 @@ def test_a_stored_multi_choice_value_that_mixes_an_exclusive_answer_is_refused(f
 
 def test_a_checklist_records_each_item_as_established_and_blank_as_not_answered(flow: engine.Flow) -> None:
     question = flow.questions["q_checks"]
-    value, note = engine.clean_answer(
+    value, _note = engine.clean_answer(
         question, {"address": "done", "pnc": "not_known", "phone": ""}, "PNC down", language=2
     )
     assert value == {"address": "done", "pnc": "not_known"}
@@ -314,7 +318,8 @@ def test_a_question_bound_to_the_start_page_is_answered_from_it_and_is_not_a_scr
 ) -> None:
     walked = engine.walk(flow, [], {"caller": "partner:gp"})
     assert walked.node.id == "q_threshold"
-    assert walked.steps[0].bound and walked.steps[0].deciding is not None
+    assert walked.steps[0].bound
+    assert walked.steps[0].deciding is not None
     assert walked.steps[0].deciding.value == "partner"
     assert walked.asked == ()
 
@@ -348,8 +353,10 @@ def test_a_scenario_checks_modifiers_and_counts_screens(flow: engine.Flow) -> No
     result = runs.run(
         flow, answers, caller="self", category="SIGNPOST", agency="nhs_111_mh", modifiers=["SAFEGUARDING"]
     )
-    assert result.passed and result.screens == 3
+    assert result.passed
+    assert result.screens == 3
     wrong = runs.run(flow, answers, caller="self", category="SIGNPOST", agency="nhs_111_mh", modifiers=[])
     assert wrong.message == "reaches o_signpost (modifiers SAFEGUARDING, expected none)"
     summary = runs.screens_to_no_police([result])
-    assert summary is not None and summary.median == 3
+    assert summary is not None
+    assert summary.median == 3

@@ -1,7 +1,7 @@
 """Every walk through every golden flow, and through every shipped flow, ends in an outcome.
 
-The shipped flows (policies/content/v1/*.json) are globbed when the tests are collected; if there
-are none yet, that case is skipped rather than failed.
+The shipped flows (policies/content/v*/*.json) are globbed when the tests are collected; there
+must be some (none is a failure, not a skip).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from policies.flow import (
     ANSWER_TAGS,
+    CHECK_STATES,
     TEXT_MAX_LENGTH,
     AnswerValue,
     Category,
@@ -28,15 +29,17 @@ from policies.flow import (
     parse,
     path,
     run_scenario,
+    walk,
 )
+from policies.flow.rules import is_threshold_asked
 from tests.policies.flow.builders import REPO, golden_paths, load, shipped_paths
 
 
 def flow_file_params(golden: list[Path], shipped: list[Path]) -> list[object]:
     """The flow files to walk: every golden flow and every shipped one (there must be shipped flows)."""
-    assert shipped, "no shipped flows in policies/content/v1"
+    assert shipped, "no shipped flows in policies/content"
     params: list[object] = [pytest.param(p, id=f"golden/{p.stem}") for p in golden]
-    params += [pytest.param(p, id=f"shipped/{p.stem}") for p in shipped]
+    params += [pytest.param(p, id=f"shipped/{p.parent.name}/{p.stem}") for p in shipped]
     return params
 
 
@@ -47,10 +50,26 @@ TEXT_ANSWERS = st.text(min_size=1, max_size=TEXT_MAX_LENGTH).filter(lambda text:
 TIMES = st.times().map(lambda moment: moment.strftime("%H:%M"))
 
 
-def answer_strategy(question: Question) -> st.SearchStrategy[AnswerValue]:
+STATES = st.sampled_from([state.value for state in CHECK_STATES])
+
+
+def answer_strategy(question: Question, language: int = 1) -> st.SearchStrategy[AnswerValue]:
     """Any value the question allows, as a handler's form would give it after clean_answer."""
+    if question.kind is Kind.MULTI:
+        alone = [(a.value,) for a in question.answers if a.exclusive]
+        together = [a.value for a in question.answers if not a.exclusive]
+        ticks = st.lists(st.sampled_from(together), min_size=1, unique=True).map(
+            lambda chosen: tuple(v for v in together if v in chosen)
+        )
+        return st.one_of(ticks, st.sampled_from(alone)) if alone else ticks
     if question.kind.has_answers:
         return st.sampled_from([answer.value for answer in question.answers])
+    if question.kind is Kind.CHECKLIST and language >= 2:
+        optional = [item.value for item in question.items if not item.required]
+        required = st.fixed_dictionaries({item.value: STATES for item in question.items if item.required})
+        return st.tuples(
+            required, st.dictionaries(st.sampled_from(optional), STATES) if optional else st.just({})
+        ).map(lambda parts: {**parts[1], **parts[0]})
     if question.kind is Kind.CHECKLIST:
         values = [item.value for item in question.items]
         return st.permutations(values).map(tuple)
@@ -69,7 +88,7 @@ def test_missing_shipped_flows_fail_rather_than_skip() -> None:
     with pytest.raises(AssertionError, match="no shipped flows"):
         flow_file_params(golden, [])
     shipped = [REPO / "policies" / "content" / "v1" / "welfare.json"]
-    assert [p.id for p in flow_file_params(golden, shipped)][-1] == "shipped/welfare"  # type: ignore[attr-defined]
+    assert [p.id for p in flow_file_params(golden, shipped)][-1] == "shipped/v1/welfare"  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("flow_file", FLOW_FILES)
@@ -82,7 +101,7 @@ def test_every_random_walk_ends_in_an_outcome(flow_file: Path, data: st.DataObje
     for _ in range(len(flow.questions) + 1):
         if isinstance(step, Outcome):
             break
-        value = data.draw(answer_strategy(step), label=step.id)
+        value = data.draw(answer_strategy(step, flow.language), label=step.id)
         answers.append((step.id, value))
         step = next_step(flow, answers)
     else:
@@ -101,10 +120,11 @@ def test_every_random_walk_ends_in_an_outcome(flow_file: Path, data: st.DataObje
 def test_clean_answer_output_is_always_accepted_by_the_walk(flow_file: Path, data: st.DataObject) -> None:
     flow = parse(load(flow_file))
     question = data.draw(st.sampled_from(list(flow.questions.values())))
-    raw = data.draw(answer_strategy(question))
-    chosen = question.answer(raw) if isinstance(raw, str) and question.kind.has_answers else None
-    note = "A note" if chosen is not None and chosen.needs_note else ""
-    value, _ = clean_answer(question, list(raw) if isinstance(raw, tuple) else raw, note)
+    raw = data.draw(answer_strategy(question, flow.language))
+    # A note is always given: answers and checklist items that need one are then accepted.
+    value, _ = clean_answer(
+        question, list(raw) if isinstance(raw, tuple) else raw, "A note", language=flow.language
+    )
     # Wherever a walk reaches this question, the cleaned value is accepted: start the walk there.
     next_step(dataclasses.replace(flow, start=question.id), [(question.id, value)])
 
@@ -123,8 +143,13 @@ def every_walk(flow: Flow) -> list[Walk]:
         if isinstance(step, Outcome):
             walks.append((answers, step))
             continue
-        if step.kind.has_answers:
-            options: list[AnswerValue] = [answer.value for answer in step.answers]
+        if step.kind is Kind.MULTI:
+            # The first tick decides the route: ticking each answer alone takes every route.
+            options: list[AnswerValue] = [(answer.value,) for answer in step.answers]
+        elif step.kind.has_answers:
+            options = [answer.value for answer in step.answers]
+        elif step.kind is Kind.CHECKLIST and flow.language >= 2:
+            options = [{item.value: "done" for item in step.items}]
         elif step.kind is Kind.CHECKLIST:
             options = [tuple(item.value for item in step.items)]
         elif step.kind is Kind.TEXT:
@@ -151,17 +176,39 @@ def test_the_safety_rules_hold_on_every_path(flow_file: Path) -> None:
         {Tag.CHECKS} if flow.requires_checks else set()
     )
     for answers, outcome in walks:
-        questions = [flow.questions[question_id] for question_id, _ in answers]
-        # 1. Every path to a no-police outcome asks the crime, risk and harm (and checks) questions.
+        steps = walk(flow, answers).steps
+        # 1. Every path to a no-police outcome asks the crime, risk and harm (and checks) questions:
+        #    in language 2 only a question whose answers can assert a limb asks it.
         if outcome.no_police:
-            assert required <= set().union(*(q.tags for q in questions)), (answers, outcome.id)
-        # 2. An answer asserting crime, risk to life or serious harm only leads to police attending.
-        for question, (_, value) in zip(questions, answers, strict=True):
-            chosen = question.answer(value) if isinstance(value, str) else None
-            if chosen is not None and chosen.tags & set(ANSWER_TAGS):
-                assert outcome.police_attend, (answers, outcome.id)
-    # 3. From every risk-to-life question some answer leads to DEPLOY.
+            asked = {
+                tag
+                for step in steps
+                for tag in required
+                if (
+                    is_threshold_asked(step.question, tag)
+                    if flow.language >= 2
+                    else tag in step.question.tags
+                )
+            }
+            assert required <= asked, (answers, outcome.id)
+        # 2. An answer asserting crime, risk to life or serious harm only leads to police attending
+        #    (or, in language 2, a supervisor's decision); so does "not known" on a threshold question.
+        for step in steps:
+            for chosen in step.chosen:
+                unknown = flow.language >= 2 and chosen.not_known and step.question.is_threshold
+                if chosen.tags & set(ANSWER_TAGS) or unknown:
+                    assert outcome.police_attend or outcome.supervisor, (answers, outcome.id)
+    # 3. Every risk-to-life answer (language 1: question) can lead to DEPLOY.
     for question in flow.questions.values():
-        if Tag.RISK_TO_LIFE in question.tags:
-            categories = {o.category for answers, o in walks if any(q == question.id for q, _ in answers)}
-            assert Category.DEPLOY in categories, question.id
+        for option in question.answers if flow.language >= 2 else [None]:
+            if option is None and Tag.RISK_TO_LIFE not in question.tags:
+                continue
+            if option is not None and Tag.RISK_TO_LIFE not in option.tags:
+                continue
+            categories = {
+                o.category
+                for answers, o in walks
+                for step in walk(flow, answers).steps
+                if step.question.id == question.id and (option is None or option in step.chosen)
+            }
+            assert Category.DEPLOY in categories, (question.id, option)
