@@ -1,8 +1,12 @@
-"""Demo data: the agency directory, the MPS v1 flow of each element (published) and its scenarios.
+"""Demo data: the agency directory, and each content version of every element with its scenarios.
+
+`seed` publishes v1 (the history); the toolkit's demo then logs decisions on it; `seed_latest`
+publishes every later content version, so the newest is live, v1 is kept as history, and the
+"what would change" report has v1 decisions to replay on v2.
 
 Idempotent: run it again and nothing changes. Every write goes through the services, so the demo
 database has the same audit trail a real publication would: the demo user "policy" writes and
-submits each v1, "policy2" approves and publishes it (four-eyes).
+submits each version, "policy2" approves and publishes it (four-eyes).
 """
 
 from __future__ import annotations
@@ -47,9 +51,13 @@ def load_agencies(*, actor: User) -> tuple[int, int]:
 
 
 def load_scenarios(*, element: Element, actor: User, version: int = 1) -> int:
-    """Create or update the element's scenarios from the content files; returns how many changed."""
+    """Create or update the element's scenarios of one content version; returns how many changed.
+
+    A version's scenarios apply up to the version before the next content version shipped."""
+    later = [number for number in content.versions() if number > version]
+    last = later[0] - 1 if later else None
     count = 0
-    for item in content.scenarios(element.slug, version):
+    for item in content.scenarios(element.slug, version, last_version=last):
         existing = PolicyScenario.objects.filter(element=element, name=item.name).first()
         if existing is None:
             scenario_create(element=element, actor=actor, **item.values())
@@ -82,17 +90,34 @@ def publish_content_version(
     return policy_version_publish(version=draft, actor=approver)
 
 
+def _publish_versions(*, versions: list[int], stdout: Any) -> None:
+    author = User.objects.get(staff_number=AUTHOR)
+    approver = User.objects.get(staff_number=APPROVER)
+    for element in Element.objects.all():
+        for version in versions:
+            with transaction.atomic():
+                load_scenarios(element=element, actor=author, version=version)
+                published = publish_content_version(
+                    element=element, author=author, approver=approver, version=version
+                )
+            scenarios = PolicyScenario.objects.filter(element=element).count()
+            state = (
+                f"v{version} published by {approver.staff_number}"
+                if published
+                else f"v{version} already loaded"
+            )
+            stdout.write(f"Policy {element.slug}: {state}; {scenarios} scenarios.")
+
+
 def seed(*, stdout: Any) -> None:
     """Load the agency directory, the v1 flows (published) and their scenarios."""
     author = User.objects.get(staff_number=AUTHOR)
-    approver = User.objects.get(staff_number=APPROVER)
     with transaction.atomic():
         created, changed = load_agencies(actor=author)
     stdout.write(f"Agencies: {created} added, {changed} updated.")
-    for element in Element.objects.all():
-        with transaction.atomic():
-            load_scenarios(element=element, actor=author)
-            published = publish_content_version(element=element, author=author, approver=approver)
-        scenarios = PolicyScenario.objects.filter(element=element).count()
-        state = f"v1 published by {approver.staff_number}" if published else "v1 already loaded"
-        stdout.write(f"Policy {element.slug}: {state}; {scenarios} scenarios.")
+    _publish_versions(versions=[1], stdout=stdout)
+
+
+def seed_latest(*, stdout: Any) -> None:
+    """Publish every content version after v1, oldest first: the newest is live, v1 is history."""
+    _publish_versions(versions=[number for number in content.versions() if number > 1], stdout=stdout)

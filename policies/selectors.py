@@ -346,6 +346,8 @@ class DocumentAnswer:
     tags: list[str]
     target: str
     target_title: str
+    answer: engine.Answer | None = None
+    """The answer itself (its modifiers, not known, exclusive, matches); None for "Then"."""
 
 
 @dataclass(frozen=True)
@@ -364,6 +366,9 @@ class DocumentOutcome:
     record: str
     call_back_if: str
     css: str
+    scripts: list[tuple[str, str]] = field(default_factory=list)
+    """(audience, script) for the scripts written for one kind of caller."""
+    call_backs: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -383,6 +388,14 @@ def _node_title(flow: engine.Flow, node_id: str) -> str:
     if isinstance(node, engine.Question):
         return node.text
     return f"{node.label}: {node.title}"
+
+
+_AUDIENCE_WORDS = {
+    engine.Audience.SELF: "the person themselves",
+    engine.Audience.THIRD_PARTY: "a member of the public about someone else",
+    engine.Audience.PARTNER: "a partner agency",
+    engine.Audience.POLICE: "a police officer",
+}
 
 
 def version_document(version: PolicyVersion) -> VersionDocument:
@@ -405,6 +418,7 @@ def version_document(version: PolicyVersion) -> VersionDocument:
                 tags=sorted(a.tags),
                 target=a.next,
                 target_title=_node_title(flow, a.next),
+                answer=a,
             )
             for a in question.answers
         ]
@@ -437,6 +451,10 @@ def version_document(version: PolicyVersion) -> VersionDocument:
                 record=engine.render(outcome.record, context),
                 call_back_if=engine.render(outcome.call_back_if, context),
                 css=str(outcome.category).lower(),
+                scripts=[(_AUDIENCE_WORDS[a], engine.render(t, context)) for a, t in outcome.scripts.items()],
+                call_backs=[
+                    (_AUDIENCE_WORDS[a], engine.render(t, context)) for a, t in outcome.call_backs.items()
+                ],
             )
         )
     return VersionDocument(flow=flow, questions=questions, outcomes=outcomes, outline=engine.outline(flow))

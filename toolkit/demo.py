@@ -1,4 +1,6 @@
-"""Demo decisions for `make run`: a few completed calls, some in progress and an open escalation."""
+"""Demo decisions for `make run`: calls logged on v1 (some completed, some in progress, an open
+escalation), then, once v2 is live, completed calls on v2, so the "what would change" report and
+the decision log have both to show."""
 
 from __future__ import annotations
 
@@ -12,32 +14,20 @@ from toolkit import services
 from toolkit.models import Decision
 from toolkit.selectors import call_state
 
-# The first three v1 scenarios of each element, walked as the demo handler.
 DEMO_ELEMENTS = ("welfare", "awol", "s136", "transport")
 
 
 def seed(*, stdout: Any) -> None:
+    """The first three v1 scenarios of each element, walked as the demo handler (v1 is live)."""
     handler = User.objects.filter(staff_number="handler").first()
     if handler is None or Decision.objects.filter(handler=handler).exists():
         return
     made = 0
     for number, slug in enumerate(DEMO_ELEMENTS, start=1):
-        element = Element.objects.get(slug=slug)
         for index, scenario in enumerate(content.scenarios(slug)[:3]):
-            kind, _, partner = (scenario.caller_type or "public").partition(":")
-            decision = services.decision_start(
-                actor=handler,
-                element=element,
-                caller_type=kind if kind in Decision.CallerType.values else Decision.CallerType.PARTNER,
-                partner_kind=partner or ("" if kind in {"public", "self"} else "other"),
-                incident_ref=f"CAD {number}{index:02d}/26NOV26",
-            )
-            _walk(decision, handler, scenario.answers)
-            decision.refresh_from_db()
+            decision = _start_and_walk(handler, slug, scenario, ref=f"CAD {number}{index:02d}/26NOV26")
             if index < 2:
-                services.decision_complete(
-                    reference=decision.reference, actor=handler, step=decision.step, caller_told=True
-                )
+                _complete(decision, handler)
             elif slug == "welfare":
                 services.escalation_raise(
                     reference=decision.reference,
@@ -49,6 +39,58 @@ def seed(*, stdout: Any) -> None:
     stdout.write(f"Demo decisions: {made} (some completed, some in progress, one escalation open)")
 
 
+def seed_latest(*, stdout: Any) -> None:
+    """Two completed calls per element on the latest content version (once it is live)."""
+    handler = User.objects.filter(staff_number="handler").first()
+    version = content.LATEST_VERSION
+    if handler is None or Decision.objects.filter(handler=handler, policy_version__number=version).exists():
+        return
+    made = 0
+    for number, slug in enumerate(DEMO_ELEMENTS, start=1):
+        # Scenarios the s136 clock answers depend on the time of day: the demo walks the others.
+        chosen = [s for s in content.scenarios(slug, version) if not s.facts][:2]
+        for index, scenario in enumerate(chosen):
+            decision = _start_and_walk(handler, slug, scenario, ref=f"CAD {number}{index + 50:02d}/27NOV26")
+            _complete(decision, handler)
+            made += 1
+    stdout.write(f"Demo decisions on v{version}: {made} completed")
+
+
+def _start_and_walk(handler: User, slug: str, scenario: content.ScenarioContent, *, ref: str) -> Decision:
+    kind, _, partner = (scenario.caller_type or "public").partition(":")
+    caller = kind if kind in Decision.CallerType.values else Decision.CallerType.PARTNER
+    decision = services.decision_start(
+        actor=handler,
+        element=Element.objects.get(slug=slug),
+        caller_type=caller,
+        partner_kind=(partner or "other") if caller == Decision.CallerType.PARTNER else "",
+        incident_ref=ref,
+    )
+    _walk(decision, handler, scenario.answers)
+    decision.refresh_from_db()
+    return decision
+
+
+def _complete(decision: Decision, handler: User) -> None:
+    services.decision_complete(
+        reference=decision.reference,
+        actor=handler,
+        step=decision.step,
+        caller_told=True,
+        safeguarding_referral=Decision.Referral.MADE if decision.needs_referral_answer else "",
+        before_answer_confirmed=True,
+    )
+
+
+def _needs_note(question: engine.Question, value: Any) -> bool:
+    """Whether the demo's answer needs a note: an answer that asks for one, or a required check
+    that was not done."""
+    if isinstance(value, dict):
+        return any(item.required and value.get(item.value) != "done" for item in question.items)
+    ticked = value if isinstance(value, list | tuple) else [value]
+    return any(answer.needs_note for answer in question.answers if answer.value in ticked)
+
+
 def _walk(decision: Decision, actor: User, answers: dict[str, Any]) -> None:
     for _ in range(60):
         decision.refresh_from_db()
@@ -57,7 +99,6 @@ def _walk(decision: Decision, actor: User, answers: dict[str, Any]) -> None:
         if question is None:
             return
         value = answers[question.id]
-        chosen = question.answer(value) if question.kind.has_answers else None
         services.decision_answer(
             reference=decision.reference,
             actor=actor,
@@ -65,6 +106,6 @@ def _walk(decision: Decision, actor: User, answers: dict[str, Any]) -> None:
             position=len(state.path),
             question_id=question.id,
             raw_value=list(value) if isinstance(value, list | tuple) else value,
-            note="Demo note" if chosen is not None and chosen.needs_note else "",
+            note="Demo note" if _needs_note(question, value) else "",
         )
     raise engine.FlowError("demo walk did not end")

@@ -230,7 +230,7 @@ def version_unschedule(request: AuthenticatedHttpRequest, slug: str, number: int
 @manage
 @require_safe
 def version_changes(request: AuthenticatedHttpRequest, slug: str, number: int) -> HttpResponse:
-    version = _get(request, slug, number, Status.DRAFT, Status.SUBMITTED, Status.APPROVED)
+    version = _get(request, slug, number, Status.DRAFT, Status.SUBMITTED, Status.APPROVED, Status.PUBLISHED)
     check = policy_version_check(version)
     report = what_would_change(version) if not check.problems else None
     return render(

@@ -258,3 +258,34 @@ def published_v1(
                 element=the_element, name=item.name, defaults=item.values()
             )
     return existing
+
+
+def published_v2(
+    element_slug: str,
+    *,
+    author: User | None = None,
+    approver: User | None = None,
+    with_scenarios: bool = True,
+) -> PolicyVersion:
+    """The real MPS v2 flow of an element, published, with v1 kept as history (retired) and each
+    version's scenarios applying to its own version. Idempotent."""
+    v1 = published_v1(element_slug, author=author, approver=approver, with_scenarios=with_scenarios)
+    existing = PolicyVersion.objects.filter(element=v1.element, number=2).first()
+    if existing is None:
+        now = timezone.now()
+        PolicyVersion.objects.filter(pk=v1.pk).update(status=PolicyVersion.Status.RETIRED, retired_at=now)
+        document = content.flow_document(element_slug, 2)
+        existing = published_version(
+            author=v1.created_by,
+            approver=v1.approved_by,
+            element=v1.element,
+            number=2,
+            document=document,
+            content_hash=engine.content_hash(document),
+            change_summary=content.change_summary(element_slug, 2),
+        )
+    if with_scenarios:
+        PolicyScenario.objects.filter(element=v1.element, first_version=1).update(last_version=1)
+        for item in content.scenarios(element_slug, 2):
+            PolicyScenario.objects.update_or_create(element=v1.element, name=item.name, defaults=item.values())
+    return existing

@@ -40,10 +40,33 @@ def test_check_policies_passes_on_v1_for_all_four_elements(
     counts = {slug: len(content.scenarios(slug)) for slug in ELEMENTS}
     total = sum(counts.values())
     assert total >= 32
-    assert output.splitlines() == [
+    assert [line for line in output.splitlines() if not line.startswith("  screens to ")] == [
         *(f"{slug} v1: {counts[slug]} scenarios passed" for slug in ELEMENTS),
         f"scenarios: {total} passed, 0 failed",
+        "screens to a no-police outcome: median 11, max 13",
     ]
+
+
+@pytest.mark.django_db
+def test_check_policies_passes_v2_with_at_most_eight_screens_to_a_no_police_outcome(
+    policy_owner: Any, second_policy_owner: Any
+) -> None:
+    for slug in ELEMENTS:
+        factories.published_v2(slug, author=policy_owner, approver=second_policy_owner)
+    output, error = run()
+    assert error is None, output
+    counts = {slug: len(content.scenarios(slug, 2)) for slug in ELEMENTS}
+    assert min(counts.values()) >= 25
+    assert sum(counts.values()) >= 120
+    lines = output.splitlines()
+    for slug in ELEMENTS:
+        assert f"{slug} v1 (retired): valid (scenarios are not run on retired versions)" in lines
+        at = lines.index(f"{slug} v2: {counts[slug]} scenarios passed")
+        assert lines[at + 1].startswith("  screens to DEPLOY: median ")
+    assert lines[-2] == f"scenarios: {sum(counts.values())} passed, 0 failed"
+    words = lines[-1].split()
+    assert words[:6] == ["screens", "to", "a", "no-police", "outcome:", "median"]
+    assert float(words[6].rstrip(",")) <= 8
 
 
 @pytest.mark.django_db
@@ -63,7 +86,9 @@ def test_check_policies_names_a_failing_scenario_and_exits_non_zero(
         "welfare v1: 1 scenarios passed, 1 failed",
         "  - FAILED Expects police: reaches o_signpost (category SIGNPOST, expected DEPLOY; "
         "agency nhs_111_mh, expected none)",
+        "  screens to SIGNPOST: median 5, max 5 (1 scenarios)",
         "scenarios: 1 passed, 1 failed",
+        "screens to a no-police outcome: median 5, max 5",
     ]
 
 
@@ -81,6 +106,7 @@ def test_check_policies_validates_every_version_and_agency_keys(
         "welfare v2 (draft): INVALID, 1 problems",
         "  - o_signpost: the agency 'not_in_directory' is not in the agency directory",
         "scenarios: 0 passed, 0 failed",
+        "screens to a no-police outcome: no published scenario ends without police",
     ]
     assert "1 invalid versions" in str(error)
 
@@ -101,7 +127,9 @@ def test_check_policies_validates_retired_versions_without_running_scenarios(
     assert output.splitlines() == [
         "welfare v1 (retired): valid (scenarios are not run on retired versions)",
         "welfare v2: 1 scenarios passed",
+        "  screens to SIGNPOST: median 5, max 5 (1 scenarios)",
         "scenarios: 1 passed, 0 failed",
+        "screens to a no-police outcome: median 5, max 5",
     ]
 
 

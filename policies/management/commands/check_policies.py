@@ -1,15 +1,19 @@
 """Validate every stored policy version and run the scenarios on every draft and published version.
 
 Prints one line per element and version, e.g. "welfare v1: 9 scenarios passed", the problems and
-failing scenarios under it, and ends with "scenarios: P passed, F failed". Exits 1 on any failure.
+failing scenarios under it and the median and maximum screens to each category, and ends with the
+two lines "scenarios: P passed, F failed" and "screens to a no-police outcome: median M, max X"
+(over the scenarios of the published versions that end without police). Exits 1 on any failure.
 """
 
 from __future__ import annotations
 
+import statistics
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from policies import flow as engine
 from policies.models import PolicyScenario, PolicyVersion
 from policies.selectors import (
     agencies_used_but_not_in_force,
@@ -30,6 +34,7 @@ class Command(BaseCommand):
         keys = agency_keys()
         scenarios = list(PolicyScenario.objects.all())
         passed = failed = invalid = 0
+        no_police_screens: list[int] = []
         for version in policy_versions_for_checking():
             label = f"{version.element.slug} v{version.number}"
             status = "" if version.status == PolicyVersion.Status.PUBLISHED else f" ({version.status})"
@@ -49,12 +54,28 @@ class Command(BaseCommand):
             self.stdout.write(line)
             for failure in result.failed:
                 self.stdout.write(f"  - FAILED {failure.scenario.name}: {failure.message}")
+            for category in engine.CATEGORIES:
+                counts = [r.screens for r in result.passed if r.category == category]
+                if counts:
+                    self.stdout.write(
+                        f"  screens to {category}: median {statistics.median(counts):g}, max {max(counts)} "
+                        f"({len(counts)} scenarios)"
+                    )
+            if version.status == PolicyVersion.Status.PUBLISHED:
+                no_police_screens += [r.screens for r in result.passed if r.category in engine.NO_POLICE]
             if version.status == PolicyVersion.Status.PUBLISHED:
                 for key in agencies_used_but_not_in_force(version):
                     self.stdout.write(f"  - warning: the agency '{key}' is not in force today")
             passed += len(result.passed)
             failed += len(result.failed)
         self.stdout.write(f"scenarios: {passed} passed, {failed} failed")
+        if no_police_screens:
+            self.stdout.write(
+                f"screens to a no-police outcome: median {statistics.median(no_police_screens):g}, "
+                f"max {max(no_police_screens)}"
+            )
+        else:
+            self.stdout.write("screens to a no-police outcome: no published scenario ends without police")
         if failed or invalid:
             what = []
             if invalid:

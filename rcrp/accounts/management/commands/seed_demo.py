@@ -21,6 +21,8 @@ EXTRA_SEEDERS: list[str] = [
     "policies.demo.seed",
     "training.demo.seed",
     "toolkit.demo.seed",
+    "policies.demo.seed_latest",
+    "toolkit.demo.seed_latest",
 ]
 
 
