@@ -287,5 +287,7 @@ def published_v2(
     if with_scenarios:
         PolicyScenario.objects.filter(element=v1.element, first_version=1).update(last_version=1)
         for item in content.scenarios(element_slug, 2):
-            PolicyScenario.objects.update_or_create(element=v1.element, name=item.name, defaults=item.values())
+            PolicyScenario.objects.update_or_create(
+                element=v1.element, name=item.name, defaults=item.values()
+            )
     return existing

@@ -41,10 +41,19 @@ def answer_data(decision: Decision, value: Any, *, position: int | None = None) 
         "position": position,
         "question_id": question.id,
         "kind": str(question.kind),
-        "answer": value,
     }
-    chosen = question.answer(value) if question.kind.has_answers and isinstance(value, str) else None
-    if chosen is not None and chosen.needs_note:
+    if isinstance(value, dict):  # a language-2 checklist: each item's state, as its radios send it
+        data["language"] = "2"
+        data.update({f"state_{item}": state for item, state in value.items()})
+        if any(item.required and value.get(item.value) != "done" for item in question.items):
+            data["note"] = NOTE
+        return data
+    data["answer"] = list(value) if isinstance(value, tuple) else value
+    ticked = value if isinstance(value, list | tuple) else [value]
+    needs = [a for a in question.answers if a.value in ticked and a.needs_note]
+    if needs and question.kind is engine.Kind.MULTI:
+        data["note"] = NOTE
+    elif needs:
         data[f"note_{value}"] = NOTE
     return data
 
@@ -67,7 +76,7 @@ def start_scenario(client: Any, slug: str, scenario: Any, **extra: str) -> Decis
     kind, _, partner = (scenario.caller_type or "public").partition(":")
     if kind == "partner":
         extra["partner_kind"] = partner
-    return start_call(client, slug, caller_type=kind if kind != "police" else "partner", **extra)
+    return start_call(client, slug, caller_type=kind, **extra)
 
 
 def start(actor: Any, slug: str = "welfare", **kwargs: Any) -> Decision:
