@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.toolkit.conftest import agencies, gate_off, v1, welfare  # noqa: F401
+from tests.toolkit.conftest import agencies, gate_off, v1, v2, welfare  # noqa: F401
 
 
 @pytest.fixture

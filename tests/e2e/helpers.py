@@ -23,7 +23,6 @@ def press(page: Any, selector: str, key: str) -> None:
 def start_by_keyboard(page: Any, base: str, slug: str, caller: str = "public") -> Decision:
     page.goto(f"{base}/toolkit/start/?element={slug}&ref=CAD 42/26NOV26")
     kind, _, partner = caller.partition(":")
-    kind = "partner" if kind == "police" else kind
     press(page, f"input[name=caller_type][value={kind}]", "Space")
     if kind == "partner":
         page.locator("#id_partner_kind").focus()
@@ -51,6 +50,25 @@ def answer_by_keyboard(page: Any, question: engine.Question, value: Any) -> Any:
     if question.kind in {engine.Kind.TEXT, engine.Kind.TIME}:
         page.locator("#id_answer_1").focus()
         page.keyboard.type(str(value))
+    elif isinstance(value, dict):  # a checklist of states: each item's radio, chosen with Space
+        for item, state in value.items():
+            if state:
+                press(page, f"#id_state_{item}_{state}", "Space")
+        if any(i.required and value.get(i.value) != "done" for i in question.items):
+            page.locator("#id_note").focus()
+            page.keyboard.type("Not possible tonight (test)")
+        page.locator("button", has_text="Continue").focus()
+    elif question.kind is engine.Kind.MULTI:
+        page.locator("#id_answer_1").focus()
+        for index, answer in enumerate(question.answers, start=1):
+            if answer.value in value and index <= 9:
+                page.keyboard.press(str(index))  # the number keys reach the first nine answers
+            elif answer.value in value:
+                press(page, f"#id_answer_{index}", "Space")
+        if any(a.needs_note for a in question.answers if a.value in value):
+            page.locator("#id_note").focus()
+            page.keyboard.type("Caller told us so")
+            page.locator("button", has_text="Continue").focus()
     elif question.kind is engine.Kind.CHECKLIST:
         for index, item in enumerate(question.items, start=1):
             if item.value in value:

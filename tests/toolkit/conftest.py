@@ -8,7 +8,7 @@ import pytest
 
 from policies.models import PolicyVersion
 from policies.selectors import flow_cache_clear
-from tests.policies.factories import load_agencies, published_v1
+from tests.policies.factories import load_agencies, published_v1, published_v2
 
 ELEMENTS = ("welfare", "awol", "s136", "transport")
 
@@ -24,6 +24,16 @@ def v1(db: None, policy_owner: Any, second_policy_owner: Any) -> dict[str, Polic
     flow_cache_clear()
     return {
         slug: published_v1(slug, author=policy_owner, approver=second_policy_owner, with_scenarios=False)
+        for slug in ELEMENTS
+    }
+
+
+@pytest.fixture
+def v2(db: None, policy_owner: Any, second_policy_owner: Any) -> dict[str, PolicyVersion]:
+    """All four elements' v2 live (flow language 2), v1 kept as history."""
+    flow_cache_clear()
+    return {
+        slug: published_v2(slug, author=policy_owner, approver=second_policy_owner, with_scenarios=False)
         for slug in ELEMENTS
     }
 

@@ -16,7 +16,6 @@ import time_machine
 
 from policies import content
 from policies import flow as engine
-from policies.models import PolicyVersion
 from policies.replay import what_would_change
 from policies.selectors import flow_cache_clear
 from tests.policies.factories import published_v1, published_v2
@@ -28,16 +27,6 @@ from toolkit.selectors import call_state
 LONDON = ZoneInfo("Europe/London")
 
 pytestmark = pytest.mark.usefixtures("gate_off")
-
-
-@pytest.fixture
-def v2(db: None, policy_owner: Any, second_policy_owner: Any) -> dict[str, PolicyVersion]:
-    """All four elements' v2 live, v1 kept as history."""
-    flow_cache_clear()
-    return {
-        slug: published_v2(slug, author=policy_owner, approver=second_policy_owner, with_scenarios=False)
-        for slug in ELEMENTS
-    }
 
 
 def scenario(slug: str, name: str) -> content.ScenarioContent:
