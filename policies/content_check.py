@@ -34,16 +34,7 @@ def report(version: int, elements: list[str]) -> tuple[list[str], bool]:
         flow = engine.parse(document)
         runs = []
         for item in content.scenarios(element, version):
-            result = scenario_runs.run(
-                flow,
-                item.answers,
-                caller=item.caller_type,
-                facts=item.facts,
-                category=item.expected_category,
-                agency=item.expected_agency,
-                outcome=item.expected_outcome,
-                modifiers=item.expected_modifiers,
-            )
+            result = scenario_runs.run_case(flow, item)
             runs.append(result)
             if not result.passed:
                 ok = False

@@ -244,16 +244,7 @@ def scenario_run(scenario: PolicyScenario, flow: engine.Flow) -> ScenarioResult:
     An empty expected agency means "no agency"; an empty expected outcome id, and expected
     modifiers of None, are not checked.
     """
-    result = scenario_runs.run(
-        flow,
-        scenario.answers,
-        caller=scenario.caller_type,
-        facts=scenario.facts,
-        category=scenario.expected_category,
-        agency=scenario.expected_agency,
-        outcome=scenario.expected_outcome,
-        modifiers=scenario.expected_modifiers,
-    )
+    result = scenario_runs.run_case(flow, scenario)
     outcome = result.walk.outcome if result.walk is not None else None
     if outcome is None:
         return ScenarioResult(scenario, passed=False, message=result.message)

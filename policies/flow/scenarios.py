@@ -8,12 +8,33 @@ from __future__ import annotations
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from policies.flow.document import CATEGORIES, NO_POLICE, Category, Flow
 from policies.flow.evaluate import InvalidAnswer, ScenarioError, Walk, run_scenario, walk
 from policies.flow.parse import FlowDefinitionError
 
-__all__ = ["ScenarioRun", "ScreenCount", "run", "screens_by_category", "screens_to_no_police"]
+__all__ = [
+    "Case",
+    "ScenarioRun",
+    "ScreenCount",
+    "run",
+    "run_case",
+    "screens_by_category",
+    "screens_to_no_police",
+]
+
+
+class Case(Protocol):
+    """A scenario as stored (a content file's or the database's): what run_case reads."""
+
+    answers: Any
+    caller_type: str
+    facts: Any
+    expected_category: str
+    expected_agency: str
+    expected_outcome: str
+    expected_modifiers: Any
 
 
 @dataclass(frozen=True)
@@ -81,6 +102,20 @@ def run(
                 f"modifiers {', '.join(ended) or 'none'}, expected {', '.join(sorted(modifiers)) or 'none'}"
             )
     return ScenarioRun(walk=reached, wrong=tuple(wrong))
+
+
+def run_case(flow: Flow, case: Case) -> ScenarioRun:
+    """``run`` for a stored scenario: its answers, caller, facts and expectations."""
+    return run(
+        flow,
+        case.answers,
+        caller=case.caller_type,
+        facts=case.facts,
+        category=case.expected_category,
+        agency=case.expected_agency,
+        outcome=case.expected_outcome,
+        modifiers=case.expected_modifiers,
+    )
 
 
 @dataclass(frozen=True)

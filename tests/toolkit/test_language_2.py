@@ -277,3 +277,23 @@ def test_v1_decisions_replay_exactly_on_v1_after_v2_is_live(
     (row,) = [r for r in report.cases if r.case.url and str(before.reference) in r.case.url]
     assert row.changes
     assert row.draft.problem or row.draft.outcome_id != before.outcome_id
+
+
+def test_sources_show_to_policy_owners_and_never_on_a_call(
+    handler_client: Any, client: Any, policy_owner: Any, v2: Any
+) -> None:
+    flow = engine.parse(content.flow_document("welfare", 2))
+    first = flow.questions[flow.start]
+    reference = flow.references[first.reference] if first.reference else None
+    sources = [text for text in (first.sources, reference.sources if reference else "") if text]
+    assert sources, "the first welfare question should cite its sources"
+    decision = start_call(handler_client, "welfare")
+    call_page = handler_client.get(f"/toolkit/calls/{decision.reference}/").content.decode()
+    assert first.text in call_page
+    for text in sources:
+        assert text not in call_page
+    client.force_login(policy_owner)
+    for url in ("/policies/welfare/v2/", "/policies/welfare/v2/print/"):
+        page = client.get(url).content.decode()
+        assert "Sources and open points (policy owners only)" in page, url
+        assert any(text.replace("'", "&#x27;") in page or text in page for text in sources), url

@@ -4,45 +4,73 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('toolkit', '0003_truthful_record'),
+        ("toolkit", "0003_truthful_record"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='decision',
-            name='arrival_elapsed',
+            model_name="decision",
+            name="arrival_elapsed",
             field=models.CharField(blank=True, max_length=10),
         ),
         migrations.AddField(
-            model_name='decision',
-            name='not_health_reason',
-            field=models.CharField(blank=True, help_text="The start page's 'not a health call' route: what the call is", max_length=20),
+            model_name="decision",
+            name="not_health_reason",
+            field=models.CharField(
+                blank=True,
+                help_text="The start page's 'not a health call' route: what the call is",
+                max_length=20,
+            ),
         ),
         migrations.AddField(
-            model_name='decision',
-            name='not_known',
+            model_name="decision",
+            name="not_known",
             field=models.JSONField(blank=True, default=list, help_text="The facts answered 'not known'"),
         ),
         migrations.AddField(
-            model_name='decision',
-            name='outcome_reasons',
-            field=models.JSONField(blank=True, default=list, help_text='[[modifier, why], ...] as shown on the outcome'),
+            model_name="decision",
+            name="outcome_reasons",
+            field=models.JSONField(
+                blank=True, default=list, help_text="[[modifier, why], ...] as shown on the outcome"
+            ),
         ),
         migrations.AddField(
-            model_name='decision',
-            name='safeguarding_referral',
-            field=models.CharField(blank=True, choices=[('made', 'Referral made'), ('not_made', 'Referral not made'), ('not_known', 'Not known yet (to follow up)')], max_length=10),
+            model_name="decision",
+            name="safeguarding_referral",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("made", "Referral made"),
+                    ("not_made", "Referral not made"),
+                    ("not_known", "Not known yet (to follow up)"),
+                ],
+                max_length=10,
+            ),
         ),
         migrations.AlterField(
-            model_name='decision',
-            name='caller_type',
-            field=models.CharField(blank=True, choices=[('public', 'A member of the public'), ('self', 'The person themselves'), ('partner', 'A partner agency'), ('police', 'A police officer')], max_length=10),
+            model_name="decision",
+            name="caller_type",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("public", "A member of the public"),
+                    ("self", "The person themselves"),
+                    ("partner", "A partner agency"),
+                    ("police", "A police officer"),
+                ],
+                max_length=10,
+            ),
         ),
         migrations.AlterField(
-            model_name='handoverrecord',
-            name='kind',
-            field=models.CharField(choices=[('handed_over', 'Handover to health completed'), ('inspector', 'Duty inspector agreed officers could leave')], max_length=12),
+            model_name="handoverrecord",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("handed_over", "Handover to health completed"),
+                    ("inspector", "Duty inspector agreed officers could leave"),
+                ],
+                max_length=12,
+            ),
         ),
     ]

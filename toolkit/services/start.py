@@ -45,6 +45,13 @@ def _clean_caller(caller_type: str, partner_kind: str) -> tuple[str, str]:
     return caller_type, partner_kind
 
 
+def _caller_as_given(caller_type: str, partner_kind: str) -> tuple[str, str]:
+    """The caller as the handler chose it, refusing nothing: what is not a choice is not given."""
+    caller_type = caller_type if caller_type in Decision.CallerType.values else ""
+    partner_ok = caller_type == Decision.CallerType.PARTNER and partner_kind in Decision.PartnerKind.values
+    return caller_type, partner_kind if partner_ok else ""
+
+
 def _decision_for_token(*, actor: User, token: UUID | None) -> Decision | None:
     """The decision a form with this one-time token already made (a double click or a retry)."""
     if token is None:
@@ -168,8 +175,7 @@ def decision_start_override(
     if existing is not None:
         return existing
     now = _now(now)
-    caller_type = caller_type if caller_type in Decision.CallerType.values else ""
-    partner_ok = caller_type == Decision.CallerType.PARTNER and partner_kind in Decision.PartnerKind.values
+    caller_type, partner_kind = _caller_as_given(caller_type, partner_kind)
     version = policy_version_get_live(element=element) if element is not None else None
     decision, created = _create_once(
         actor=actor,
@@ -177,7 +183,7 @@ def decision_start_override(
         incident_ref=incident_ref,
         incident_ref_missing_reason="" if incident_ref else "Deploy override before the call details",
         caller_type=caller_type,
-        partner_kind=partner_kind if partner_ok else "",
+        partner_kind=partner_kind,
         element=element,
         policy_version=version,
         content_hash=version.content_hash if version else "",
@@ -225,8 +231,7 @@ def decision_start_not_health(
     if what not in NOT_HEALTH:
         raise ValidationError("Select what the call is about", code="not_health")
     now = _now(now)
-    caller_type = caller_type if caller_type in Decision.CallerType.values else ""
-    partner_ok = caller_type == Decision.CallerType.PARTNER and partner_kind in Decision.PartnerKind.values
+    caller_type, partner_kind = _caller_as_given(caller_type, partner_kind)
     label = f"{NOT_HEALTH[what]}, with no health element"
     reasons = [[str(engine.Modifier.NON_RCRP), f"Not a health call: {label.lower()}"]]
     if las:
@@ -238,7 +243,7 @@ def decision_start_not_health(
         incident_ref=incident_ref,
         incident_ref_missing_reason="" if incident_ref else "Not a health call, routed from the start page",
         caller_type=caller_type,
-        partner_kind=partner_kind if partner_ok else "",
+        partner_kind=partner_kind,
         engine_version=engine.ENGINE_VERSION,
         site=_site_of(actor),
         follows=decision_get_latest_for_incident(incident_ref=incident_ref),
