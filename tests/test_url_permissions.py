@@ -159,8 +159,10 @@ LADDER: dict[str, Row] = {
     "toolkit:escalation-rows":        row("GET",  "302 403 403 200 200 403 403 403 200 403"),
     "toolkit:escalation-claim":       row("POST", "302 403 403 302 302 403 403 403 302 403", on="escalation"),
     "toolkit:escalation-answer":      row("GET",  "302 403 403 200 200 403 403 403 200 403", on="escalation"),
-    # The decision log: supervisors and auditors read every decision, a handler their own.
-    "toolkit:decisions":              row("GET",  "302 403 403 403 200 403 403 200 200 403"),
+    # The decision log: supervisors and auditors read every decision, floor walkers their site's,
+    # a handler their own (the list and its export are scoped, never refused to them).
+    "toolkit:decisions":              row("GET",  "302 200 200 200 200 403 403 200 200 403"),
+    "toolkit:decisions-export":       row("GET",  "302 200 200 200 200 403 403 200 200 403"),
     "toolkit:decision":               row("GET",  "302 200 404 404 200 404 404 200 200 404"),
     "toolkit:decision-note":          row("POST", "302 400 404 404 400 404 404 403 400 404"),
     # Policies: everyone reads the published policy; policy owners alone see versions in progress.

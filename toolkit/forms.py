@@ -11,8 +11,10 @@ from crispy_forms_gds.layout import Button, Field, Fluid, Layout, Size
 from django import forms
 from django.conf import settings
 
+from policies import flow as engine
 from policies.models import Element
 from toolkit.models import Decision, Escalation, HandoverRecord
+from toolkit.selectors.log import LogFilter
 
 PERSONAL_DATA_HINT = "Do not enter names, dates of birth, addresses or phone numbers."
 
@@ -233,4 +235,90 @@ class NoteForm(forms.Form):
             Field.radios("kind", legend_size=Size.SMALL, inline=True),
             Field.textarea("text"),
             Button("add", "Add to the decision"),
+        )
+
+
+ANY = [("", "Any")]
+YES_NO_ANY = [("", "Any"), ("yes", "Yes"), ("no", "No")]
+
+
+class LogFilterForm(forms.Form):
+    """The decision log's filters (GET). Every field is optional; an empty one does not filter."""
+
+    date_from = forms.DateField(
+        required=False,
+        label="From",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter the first date as a real date, like 2026-11-26"},
+    )
+    date_to = forms.DateField(
+        required=False,
+        label="To",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter the last date as a real date, like 2026-11-30"},
+    )
+    site = forms.ChoiceField(required=False, label="Site")
+    element = forms.ChoiceField(required=False, label="Element")
+    category = forms.ChoiceField(required=False, label="Outcome")
+    modifier = forms.ChoiceField(required=False, label="Modifier")
+    status = forms.ChoiceField(required=False, label="Status", choices=ANY + list(Decision.Status.choices))
+    caller_type = forms.ChoiceField(
+        required=False, label="Caller", choices=ANY + list(Decision.CallerType.choices)
+    )
+    partner_kind = forms.ChoiceField(
+        required=False, label="Partner agency", choices=ANY + list(Decision.PartnerKind.choices)
+    )
+    overridden = forms.ChoiceField(required=False, label="Deploy override", choices=YES_NO_ANY)
+    escalated = forms.ChoiceField(required=False, label="Escalated", choices=YES_NO_ANY)
+    reassessed = forms.ChoiceField(required=False, label="Re-assessment", choices=YES_NO_ANY)
+    version = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=10_000,
+        label="Policy version",
+        error_messages={
+            "invalid": "Enter the policy version as a whole number, like 2",
+            "min_value": "Enter a policy version of 1 or more",
+            "max_value": "Enter a policy version of 10000 or less",
+        },
+    )
+    handler = forms.CharField(required=False, max_length=30, label="Handler's staff number")
+    incident_ref = forms.CharField(required=False, max_length=40, label="Incident reference")
+
+    def __init__(self, *args: Any, sites: list[Any], elements: list[Element], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["site"].choices = ANY + [(str(s.pk), s.name) for s in sites]
+        self.fields["element"].choices = ANY + [(e.slug, e.title) for e in elements]
+        self.fields["category"].choices = ANY + [(str(c), c.label) for c in engine.CATEGORIES]
+        self.fields["modifier"].choices = ANY + [(str(m), f"+{m}: {m.label}") for m in engine.MODIFIERS]
+        for name in ("handler", "incident_ref"):
+            self.fields[name].widget.attrs.update(autocomplete="off", spellcheck="false")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", "The last date must be the same as or after the first date")
+        return data
+
+    def log_filter(self) -> LogFilter:
+        """The valid filters as a LogFilter (call after is_valid())."""
+        data = self.cleaned_data
+        yes_no = {"yes": True, "no": False}
+        return LogFilter(
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+            site=int(data["site"]) if data.get("site") else None,
+            element=data.get("element") or "",
+            category=data.get("category") or "",
+            modifier=data.get("modifier") or "",
+            handler=(data.get("handler") or "").strip(),
+            caller_type=data.get("caller_type") or "",
+            partner_kind=data.get("partner_kind") or "",
+            overridden=yes_no.get(data.get("overridden") or ""),
+            escalated=yes_no.get(data.get("escalated") or ""),
+            reassessed=yes_no.get(data.get("reassessed") or ""),
+            version=data.get("version"),
+            incident_ref=normalise_incident_ref(data.get("incident_ref") or ""),
+            status=data.get("status") or "",
         )

@@ -145,6 +145,12 @@ class Decision(models.Model):
     class Meta:
         ordering = ["-started_at"]
         indexes = [
+            # The decision log, newest first, a keyset page at a time (started_at, id)
+            models.Index(fields=["-started_at", "-id"], name="decision_log_idx"),
+            # the log filtered by element, site or outcome, still newest first
+            models.Index(fields=["element", "-started_at"], name="decision_element_idx"),
+            models.Index(fields=["site", "-started_at"], name="decision_site_idx"),
+            models.Index(fields=["outcome_category", "-started_at"], name="decision_category_idx"),
             # "My calls": a handler's decisions today
             models.Index(fields=["handler", "-started_at"], name="decision_handler_idx"),
             # new information: earlier decisions on the same incident

@@ -23,6 +23,7 @@ urlpatterns = [
     path("escalations/<int:pk>/claim/", escalations.escalation_claim, name="escalation-claim"),
     path("escalations/<int:pk>/answer/", escalations.escalation_answer, name="escalation-answer"),
     path("decisions/", decisions.decision_list, name="decisions"),
+    path("decisions/export.csv", decisions.decision_export, name="decisions-export"),
     path("decisions/<uuid:reference>/", decisions.decision_detail, name="decision"),
     path("decisions/<uuid:reference>/notes/", decisions.decision_note, name="decision-note"),
 ]

@@ -2,29 +2,33 @@
 
 from __future__ import annotations
 
+import csv
+import itertools
 from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from rcrp.accounts.http import AuthenticatedHttpRequest
+from policies.models import Element
+from rcrp.accounts.http import AuthenticatedHttpRequest, error_status
 from toolkit import services
-from toolkit.forms import NoteForm
+from toolkit.forms import LogFilterForm, NoteForm
 from toolkit.selectors import (
     call_state,
     decision_get_for_reader,
     decision_links,
-    decision_list_recent,
     escalation_list_for_decision,
     handover_clock,
+    log,
     may_act_on_decision,
 )
 from toolkit.views.common import any_permission_required
+from training.models import Site
 
 
 def _detail(
@@ -78,9 +82,63 @@ def decision_note(request: AuthenticatedHttpRequest, reference: UUID) -> HttpRes
     return _detail(request, reference, form, status=400)
 
 
-@any_permission_required("accounts.supervise_calls", "accounts.audit_decisions")
+LOG_PERMISSIONS = (log.SUPERVISE, log.AUDIT, log.SUPPORT_FLOOR, log.TAKE_CALLS)
+
+
+def _log_form(request: AuthenticatedHttpRequest) -> LogFilterForm:
+    return LogFilterForm(
+        request.GET or None, sites=list(Site.objects.all()), elements=list(Element.objects.all())
+    )
+
+
+@any_permission_required(*LOG_PERMISSIONS)
 @require_safe
 def decision_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    incident_ref = request.GET.get("incident_ref", "").strip()[:40]
-    page = Paginator(decision_list_recent(incident_ref=incident_ref), 50).get_page(request.GET.get("page"))
-    return render(request, "toolkit/decision_list.html", {"page": page, "incident_ref": incident_ref})
+    """The decision log: the decisions the user may see, filtered, newest first, a keyset page at
+    a time (handlers their own, floor walkers their site's, supervisors and auditors all)."""
+    scope_words, scope = log.log_scope(request.user)
+    form = _log_form(request)
+    valid = form.is_valid() if form.is_bound else True
+    page = log.LogPage()
+    if valid:
+        filtered = form.log_filter().apply(scope) if form.is_bound else scope
+        page = log.log_page(
+            filtered,
+            after=log.Cursor.decode(request.GET.get("after", "")),
+            before=log.Cursor.decode(request.GET.get("before", "")),
+        )
+    query = request.GET.copy()
+    for key in ("after", "before"):
+        query.pop(key, None)
+    context = {
+        "form": form,
+        "page": page,
+        "scope": scope_words,
+        "query": query.urlencode(),
+        "can_export": valid,
+    }
+    return render(request, "toolkit/decision_list.html", context, status=error_status(form=form))
+
+
+class _Echo:
+    """A file-like object whose write returns the line: csv.writer feeds the streaming response."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+@any_permission_required(*LOG_PERMISSIONS)
+@require_safe
+def decision_export(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Everything the filters match as CSV, streamed row by row (constant memory)."""
+    _scope_words, scope = log.log_scope(request.user)
+    form = _log_form(request)
+    if form.is_bound and not form.is_valid():
+        return decision_list(request)
+    filtered = form.log_filter().apply(scope) if form.is_bound else scope
+    writer = csv.writer(_Echo())
+    rows = itertools.chain([log.EXPORT_COLUMNS], log.log_export_rows(filtered))
+    response = StreamingHttpResponse((writer.writerow(row) for row in rows), content_type="text/csv")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="decisions-{stamp}.csv"'
+    return response

@@ -178,13 +178,6 @@ def decision_get_latest_for_incident(*, incident_ref: str) -> Decision | None:
     return Decision.objects.filter(incident_ref=incident_ref).order_by("-started_at").first()
 
 
-def decision_list_recent(*, incident_ref: str = "") -> QuerySet[Decision]:
-    qs = Decision.objects.for_list().order_by("-started_at")
-    if incident_ref:
-        qs = qs.filter(incident_ref__iexact=incident_ref.strip())
-    return qs
-
-
 def escalation_list_open() -> QuerySet[Escalation]:
     """Open escalations, oldest first, with what the live list shows (one query)."""
     return (

@@ -1,0 +1,259 @@
+"""The decision log's reads: who may see which decisions, the filters, keyset pages and the export.
+
+Pages are keyset (cursor) pages on (started_at, id), newest first: any page costs one index range
+scan however deep it is, and a page's contents do not shift while new decisions arrive (they are
+newer than every cursor already handed out). Nothing here writes.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from rcrp.accounts.models import User
+from toolkit.models import Decision, Escalation
+
+SUPERVISE = "accounts.supervise_calls"
+AUDIT = "accounts.audit_decisions"
+SUPPORT_FLOOR = "accounts.support_floor"
+TAKE_CALLS = "accounts.take_calls"
+PAGE_SIZE = 50
+
+
+def may_read_log(user: User) -> bool:
+    """Handlers (their own), floor walkers (their site), supervisors and auditors (all)."""
+    return any(user.has_perm(p) for p in (SUPERVISE, AUDIT, SUPPORT_FLOOR, TAKE_CALLS))
+
+
+def log_scope(user: User) -> tuple[str, QuerySet[Decision]]:
+    """The decisions the user may search, and the words for that scope."""
+    every = Decision.objects.all()
+    if user.has_perm(SUPERVISE) or user.has_perm(AUDIT):
+        return "every site", every
+    if user.has_perm(SUPPORT_FLOOR):
+        record = getattr(user, "staff_record", None)
+        site = record.site if record is not None else None
+        if site is None:
+            return "no site (your staff record names none)", every.none()
+        return f"{site.name}", every.filter(site=site)
+    return "your own calls", every.filter(handler=user)
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    """What the log is filtered by; empty values do not filter."""
+
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    site: int | None = None
+    element: str = ""
+    category: str = ""
+    modifier: str = ""
+    handler: str = ""
+    caller_type: str = ""
+    partner_kind: str = ""
+    overridden: bool | None = None
+    escalated: bool | None = None
+    reassessed: bool | None = None
+    version: int | None = None
+    incident_ref: str = ""
+    status: str = ""
+
+    def apply(self, qs: QuerySet[Decision]) -> QuerySet[Decision]:
+        if self.date_from:
+            qs = qs.filter(started_at__gte=_midnight(self.date_from))
+        if self.date_to:
+            qs = qs.filter(started_at__lt=_midnight(self.date_to + dt.timedelta(days=1)))
+        if self.site:
+            qs = qs.filter(site_id=self.site)
+        if self.element:
+            qs = qs.filter(element__slug=self.element)
+        if self.category:
+            qs = qs.filter(outcome_category=self.category)
+        if self.modifier:
+            qs = qs.filter(_has_modifier(self.modifier))
+        if self.handler:
+            qs = qs.filter(handler__staff_number__iexact=self.handler)
+        if self.caller_type:
+            qs = qs.filter(caller_type=self.caller_type)
+        if self.partner_kind:
+            qs = qs.filter(partner_kind=self.partner_kind)
+        if self.overridden is not None:
+            qs = qs.filter(override=self.overridden)
+        if self.escalated is not None:
+            raised = Exists(Escalation.objects.filter(decision=OuterRef("pk")))
+            qs = qs.filter(raised if self.escalated else ~raised)
+        if self.reassessed is not None:
+            qs = qs.filter(follows__isnull=not self.reassessed)
+        if self.version:
+            qs = qs.filter(policy_version__number=self.version)
+        if self.incident_ref:
+            qs = qs.filter(incident_ref__iexact=self.incident_ref.strip())
+        if self.status:
+            qs = qs.filter(status=self.status)
+        return qs
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def _has_modifier(modifier: str) -> Q:
+    """Decisions whose outcome carries the modifier (a JSON list of words)."""
+    if connection.vendor == "postgresql":
+        return Q(outcome_modifiers__contains=[modifier])  # jsonb @>, served by its GIN index
+    return Q(outcome_modifiers__icontains=f'"{modifier}"')  # SQLite has no JSON containment
+
+
+# --- Keyset pages ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A position in the log: the (started_at, id) of a row, encoded for a URL."""
+
+    started_at: dt.datetime
+    pk: int
+
+    def encode(self) -> str:
+        raw = f"{self.started_at.isoformat()}|{self.pk}".encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, text: str) -> Cursor | None:
+        """The cursor in a URL, or None for an empty, garbled or forged one (the first page)."""
+        if not text or len(text) > 100:
+            return None
+        try:
+            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
+            moment, pk = raw.rsplit("|", 1)
+            started_at = dt.datetime.fromisoformat(moment)
+            return cls(started_at=started_at, pk=int(pk)) if started_at.tzinfo else None
+        except (ValueError, binascii.Error, UnicodeDecodeError):
+            return None
+
+    @classmethod
+    def of(cls, decision: Decision) -> Cursor:
+        return cls(started_at=decision.started_at, pk=decision.pk)
+
+
+@dataclass
+class LogPage:
+    rows: list[Decision] = field(default_factory=list)
+    older: Cursor | None = None  # the cursor for the next (older) page, when there is one
+    newer: Cursor | None = None  # the cursor for the previous (newer) page, when there is one
+    first: bool = True
+
+
+def log_page(
+    qs: QuerySet[Decision],
+    *,
+    after: Cursor | None = None,
+    before: Cursor | None = None,
+    size: int = PAGE_SIZE,
+) -> LogPage:
+    """One page, newest first: the rows older than `after`, or (going back) newer than `before`.
+
+    One query: a page and one more row to know whether an older page exists.
+    """
+    rows_qs = (
+        qs.select_related("element", "handler", "site", "policy_version")
+        .defer("policy_version__document")
+        .annotate(escalated=Exists(Escalation.objects.filter(decision=OuterRef("pk"))))
+    )
+    if before is not None:
+        newer = list(
+            rows_qs.filter(
+                Q(started_at__gt=before.started_at) | Q(started_at=before.started_at, pk__gt=before.pk)
+            ).order_by("started_at", "pk")[: size + 1]
+        )
+        more_newer = len(newer) > size
+        rows = list(reversed(newer[:size]))
+        return LogPage(
+            rows=rows,
+            older=Cursor.of(rows[-1]) if rows else None,
+            newer=Cursor.of(rows[0]) if rows and more_newer else None,
+            first=not more_newer,
+        )
+    if after is not None:
+        rows_qs = rows_qs.filter(
+            Q(started_at__lt=after.started_at) | Q(started_at=after.started_at, pk__lt=after.pk)
+        )
+    rows = list(rows_qs.order_by("-started_at", "-pk")[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    return LogPage(
+        rows=rows,
+        older=Cursor.of(rows[-1]) if rows and more else None,
+        newer=Cursor.of(rows[0]) if rows and after is not None else None,
+        first=after is None,
+    )
+
+
+# --- The export ----------------------------------------------------------------------------------------
+
+EXPORT_COLUMNS = (
+    "reference",
+    "started_at",
+    "completed_at",
+    "status",
+    "element",
+    "policy_version",
+    "content_hash",
+    "site",
+    "handler",
+    "caller_type",
+    "partner_kind",
+    "incident_ref",
+    "outcome_category",
+    "outcome_modifiers",
+    "outcome_id",
+    "override",
+    "escalated",
+    "reassesses",
+)
+
+
+def log_export_rows(qs: QuerySet[Decision], *, chunk: int = 2000) -> Iterator[tuple[Any, ...]]:
+    """Every matching decision as a row of EXPORT_COLUMNS, newest first, read in chunks from a
+    server-side cursor (constant memory however many rows match)."""
+    values = (
+        qs.annotate(escalated=Exists(Escalation.objects.filter(decision=OuterRef("pk"))))
+        .order_by("-started_at", "-pk")
+        .values_list(
+            "reference",
+            "started_at",
+            "completed_at",
+            "status",
+            "element__slug",
+            "policy_version__number",
+            "content_hash",
+            "site__name",
+            "handler__staff_number",
+            "caller_type",
+            "partner_kind",
+            "incident_ref",
+            "outcome_category",
+            "outcome_modifiers",
+            "outcome_id",
+            "override",
+            "escalated",
+            "follows__reference",
+        )
+    )
+    for row in values.iterator(chunk_size=chunk):
+        out = list(row)
+        for index in (1, 2):
+            out[index] = timezone.localtime(out[index]).isoformat(timespec="seconds") if out[index] else ""
+        out[13] = " ".join(f"+{m}" for m in out[13] or [])
+        out[15] = "yes" if out[15] else "no"
+        out[16] = "yes" if out[16] else "no"
+        yield tuple("" if value is None else value for value in out)
