@@ -101,6 +101,8 @@ OPEN_TO_EVERY_SIGNED_IN_USER = {
     "training:acknowledge",
     "toolkit:decision",
     "toolkit:decision-note",
+    "toolkit:decision-evidence",
+    "toolkit:decision-evidence-json",
 }
 
 
@@ -165,6 +167,10 @@ LADDER: dict[str, Row] = {
     "toolkit:decisions-export":       row("GET",  "302 200 200 200 200 403 403 200 200 403"),
     "toolkit:decision":               row("GET",  "302 200 404 404 200 404 404 200 200 404"),
     "toolkit:decision-note":          row("POST", "302 400 404 404 400 404 404 403 400 404"),
+    "toolkit:decision-evidence":      row("GET",  "302 200 404 404 200 404 404 200 200 404"),
+    "toolkit:decision-evidence-json": row("GET",  "302 200 404 404 200 404 404 200 200 404"),
+    # The access log: auditors (and administrators) search who read which decision.
+    "toolkit:access-log":             row("GET",  "302 403 403 403 403 403 403 200 200 403"),
     # Policies: everyone reads the published policy; policy owners alone see versions in progress.
     #                                         anon own  oth  walk sup  trn  pol  aud  adm  none
     "policies:library":               row("GET",  "302 200 200 200 200 200 200 200 200 200"),

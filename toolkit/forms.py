@@ -13,8 +13,8 @@ from django.conf import settings
 
 from policies import flow as engine
 from policies.models import Element
-from toolkit.models import Decision, Escalation, HandoverRecord
-from toolkit.selectors.log import LogFilter
+from toolkit.models import Decision, DecisionAccess, Escalation, HandoverRecord
+from toolkit.selectors.log import AccessFilter, LogFilter
 
 PERSONAL_DATA_HINT = "Do not enter names, dates of birth, addresses or phone numbers."
 
@@ -321,4 +321,40 @@ class LogFilterForm(forms.Form):
             version=data.get("version"),
             incident_ref=normalise_incident_ref(data.get("incident_ref") or ""),
             status=data.get("status") or "",
+        )
+
+
+class AccessFilterForm(forms.Form):
+    """The access log's filters (GET); every field optional."""
+
+    staff_number = forms.CharField(required=False, max_length=30, label="Staff number")
+    reference = forms.UUIDField(
+        required=False,
+        label="Decision reference",
+        error_messages={"invalid": "Enter the decision reference as shown on the decision page"},
+    )
+    kind = forms.ChoiceField(
+        required=False, label="What they did", choices=ANY + list(DecisionAccess.Kind.choices)
+    )
+    date_from = forms.DateField(
+        required=False,
+        label="From",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter the first date as a real date, like 2026-11-26"},
+    )
+    date_to = forms.DateField(
+        required=False,
+        label="To",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter the last date as a real date, like 2026-11-30"},
+    )
+
+    def access_filter(self) -> AccessFilter:
+        data = self.cleaned_data
+        return AccessFilter(
+            staff_number=(data.get("staff_number") or "").strip(),
+            reference=str(data["reference"]) if data.get("reference") else "",
+            kind=data.get("kind") or "",
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
         )

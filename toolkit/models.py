@@ -368,3 +368,41 @@ class HandoverRecord(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} at {self.occurred_at:%H:%M} ({self.decision})"
+
+
+class DecisionAccess(AppendOnlyModel):
+    """Who read a decision, when and how: every view of a decision page, every evidence bundle and
+    every export of the log (one row naming its filters). Auditors search it.
+
+    The one write a page view makes: it records the reading and changes nothing any page shows.
+    """
+
+    class Kind(models.TextChoices):
+        PAGE = "page", "Viewed the decision"
+        EVIDENCE = "evidence", "Viewed the evidence bundle"
+        EVIDENCE_JSON = "evidence_json", "Downloaded the evidence bundle (JSON)"
+        EXPORT = "export", "Exported the decision log (CSV)"
+
+    decision = models.ForeignKey(
+        Decision,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="accesses",
+        help_text="None for an export",
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind)
+    at = models.DateTimeField(default=timezone.now)
+    detail = models.CharField(max_length=500, blank=True, help_text="An export's filters")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["-at", "-id"], name="access_at_idx"),
+            models.Index(fields=["user", "-at"], name="access_user_idx"),
+            models.Index(fields=["decision", "-at"], name="access_decision_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.get_kind_display()} {self.at:%d %b %H:%M}"

@@ -26,4 +26,11 @@ urlpatterns = [
     path("decisions/export.csv", decisions.decision_export, name="decisions-export"),
     path("decisions/<uuid:reference>/", decisions.decision_detail, name="decision"),
     path("decisions/<uuid:reference>/notes/", decisions.decision_note, name="decision-note"),
+    path("decisions/<uuid:reference>/evidence/", decisions.decision_evidence, name="decision-evidence"),
+    path(
+        "decisions/<uuid:reference>/evidence.json",
+        decisions.decision_evidence_json,
+        name="decision-evidence-json",
+    ),
+    path("access-log/", decisions.access_log, name="access-log"),
 ]

@@ -249,7 +249,7 @@ def test_supervisors_and_auditors_read_any_decision(
         ("/toolkit/start/", "call_handler", "trainer"),
         ("/toolkit/my-calls/", "call_handler", "auditor"),
         ("/toolkit/escalations/", "floor_walker", "call_handler"),
-        ("/toolkit/decisions/", "auditor", "call_handler"),
+        ("/toolkit/decisions/", "auditor", "trainer"),
     ],
 )
 def test_permission_ladder(

@@ -5,29 +5,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('policies', '0004_language_2'),
-        ('toolkit', '0004_language_2'),
-        ('training', '0003_courses_sessions_rota'),
+        ("policies", "0004_language_2"),
+        ("toolkit", "0004_language_2"),
+        ("training", "0003_courses_sessions_rota"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='decision',
-            index=models.Index(fields=['-started_at', '-id'], name='decision_log_idx'),
+            model_name="decision",
+            index=models.Index(fields=["-started_at", "-id"], name="decision_log_idx"),
         ),
         migrations.AddIndex(
-            model_name='decision',
-            index=models.Index(fields=['element', '-started_at'], name='decision_element_idx'),
+            model_name="decision",
+            index=models.Index(fields=["element", "-started_at"], name="decision_element_idx"),
         ),
         migrations.AddIndex(
-            model_name='decision',
-            index=models.Index(fields=['site', '-started_at'], name='decision_site_idx'),
+            model_name="decision",
+            index=models.Index(fields=["site", "-started_at"], name="decision_site_idx"),
         ),
         migrations.AddIndex(
-            model_name='decision',
-            index=models.Index(fields=['outcome_category', '-started_at'], name='decision_category_idx'),
+            model_name="decision",
+            index=models.Index(fields=["outcome_category", "-started_at"], name="decision_category_idx"),
         ),
     ]

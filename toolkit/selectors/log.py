@@ -19,7 +19,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from rcrp.accounts.models import User
-from toolkit.models import Decision, Escalation
+from toolkit.models import Decision, DecisionAccess, Escalation
 
 SUPERVISE = "accounts.supervise_calls"
 AUDIT = "accounts.audit_decisions"
@@ -147,10 +147,55 @@ class Cursor:
 
 @dataclass
 class LogPage:
-    rows: list[Decision] = field(default_factory=list)
+    rows: list[Any] = field(default_factory=list)
     older: Cursor | None = None  # the cursor for the next (older) page, when there is one
     newer: Cursor | None = None  # the cursor for the previous (newer) page, when there is one
     first: bool = True
+
+
+def keyset_page(
+    qs: QuerySet[Any],
+    *,
+    moment: str,
+    after: Cursor | None = None,
+    before: Cursor | None = None,
+    size: int = PAGE_SIZE,
+) -> LogPage:
+    """One page of `qs`, newest first on (`moment`, pk): the rows older than `after`, or (going
+    back) the page newer than `before`. One query: a page and one more row to know if there is more.
+    """
+
+    def cursor(row: Any) -> Cursor:
+        return Cursor(started_at=getattr(row, moment), pk=row.pk)
+
+    if before is not None:
+        newer_rows = list(
+            qs.filter(
+                Q(**{f"{moment}__gt": before.started_at})
+                | Q(**{moment: before.started_at, "pk__gt": before.pk})
+            ).order_by(moment, "pk")[: size + 1]
+        )
+        more_newer = len(newer_rows) > size
+        rows = list(reversed(newer_rows[:size]))
+        return LogPage(
+            rows=rows,
+            older=cursor(rows[-1]) if rows else None,
+            newer=cursor(rows[0]) if rows and more_newer else None,
+            first=not more_newer,
+        )
+    if after is not None:
+        qs = qs.filter(
+            Q(**{f"{moment}__lt": after.started_at}) | Q(**{moment: after.started_at, "pk__lt": after.pk})
+        )
+    rows = list(qs.order_by(f"-{moment}", "-pk")[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    return LogPage(
+        rows=rows,
+        older=cursor(rows[-1]) if rows and more else None,
+        newer=cursor(rows[0]) if rows and after is not None else None,
+        first=after is None,
+    )
 
 
 def log_page(
@@ -160,42 +205,46 @@ def log_page(
     before: Cursor | None = None,
     size: int = PAGE_SIZE,
 ) -> LogPage:
-    """One page, newest first: the rows older than `after`, or (going back) newer than `before`.
-
-    One query: a page and one more row to know whether an older page exists.
-    """
-    rows_qs = (
+    """One page of the decision log, newest first, with what the list shows (one query)."""
+    rows = (
         qs.select_related("element", "handler", "site", "policy_version")
         .defer("policy_version__document")
         .annotate(escalated=Exists(Escalation.objects.filter(decision=OuterRef("pk"))))
     )
-    if before is not None:
-        newer = list(
-            rows_qs.filter(
-                Q(started_at__gt=before.started_at) | Q(started_at=before.started_at, pk__gt=before.pk)
-            ).order_by("started_at", "pk")[: size + 1]
-        )
-        more_newer = len(newer) > size
-        rows = list(reversed(newer[:size]))
-        return LogPage(
-            rows=rows,
-            older=Cursor.of(rows[-1]) if rows else None,
-            newer=Cursor.of(rows[0]) if rows and more_newer else None,
-            first=not more_newer,
-        )
-    if after is not None:
-        rows_qs = rows_qs.filter(
-            Q(started_at__lt=after.started_at) | Q(started_at=after.started_at, pk__lt=after.pk)
-        )
-    rows = list(rows_qs.order_by("-started_at", "-pk")[: size + 1])
-    more = len(rows) > size
-    rows = rows[:size]
-    return LogPage(
-        rows=rows,
-        older=Cursor.of(rows[-1]) if rows and more else None,
-        newer=Cursor.of(rows[0]) if rows and after is not None else None,
-        first=after is None,
-    )
+    return keyset_page(rows, moment="started_at", after=after, before=before, size=size)
+
+
+# --- The access log ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AccessFilter:
+    staff_number: str = ""
+    reference: str = ""
+    kind: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+    def apply(self, qs: QuerySet[DecisionAccess]) -> QuerySet[DecisionAccess]:
+        if self.staff_number:
+            qs = qs.filter(user__staff_number__iexact=self.staff_number)
+        if self.reference:
+            qs = qs.filter(decision__reference=self.reference)
+        if self.kind:
+            qs = qs.filter(kind=self.kind)
+        if self.date_from:
+            qs = qs.filter(at__gte=_midnight(self.date_from))
+        if self.date_to:
+            qs = qs.filter(at__lt=_midnight(self.date_to + dt.timedelta(days=1)))
+        return qs
+
+
+def access_log_page(
+    access: AccessFilter, *, after: Cursor | None = None, before: Cursor | None = None, size: int = PAGE_SIZE
+) -> LogPage:
+    """Who read which decision, newest first (one query)."""
+    qs = access.apply(DecisionAccess.objects.select_related("user", "decision"))
+    return keyset_page(qs, moment="at", after=after, before=before, size=size)
 
 
 # --- The export ----------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ below are the public API, so callers write `services.decision_start(...)` whatev
 
 from __future__ import annotations
 
+from toolkit.services.access import decision_access_record
 from toolkit.services.calls import (
     AnswerClash,
     StepResult,
@@ -32,6 +33,7 @@ __all__ = [
     "AnswerClash",
     "StepResult",
     "abandon_after",
+    "decision_access_record",
     "decision_answer",
     "decision_complete",
     "decision_note_add",

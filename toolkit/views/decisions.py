@@ -9,7 +9,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
@@ -17,7 +17,8 @@ from django.views.decorators.http import require_POST, require_safe
 from policies.models import Element
 from rcrp.accounts.http import AuthenticatedHttpRequest, error_status
 from toolkit import services
-from toolkit.forms import LogFilterForm, NoteForm
+from toolkit.forms import AccessFilterForm, LogFilterForm, NoteForm
+from toolkit.models import DecisionAccess
 from toolkit.selectors import (
     call_state,
     decision_get_for_reader,
@@ -27,6 +28,7 @@ from toolkit.selectors import (
     log,
     may_act_on_decision,
 )
+from toolkit.selectors.evidence import answer_timings, decisions_on_incident, evidence_bundle
 from toolkit.views.common import any_permission_required
 from training.models import Site
 
@@ -35,12 +37,15 @@ def _detail(
     request: AuthenticatedHttpRequest, reference: UUID, form: NoteForm, status: int = 200
 ) -> HttpResponse:
     decision = decision_get_for_reader(user=request.user, reference=reference)
+    state = call_state(decision)
     return render(
         request,
         "toolkit/decision_detail.html",
         {
             "decision": decision,
-            "state": call_state(decision),
+            "state": state,
+            "timings": answer_timings(state),
+            "incident": list(decisions_on_incident(decision)),
             "escalations": escalation_list_for_decision(decision=decision),
             "notes": list(decision.notes.select_related("author")),
             "links": decision_links(decision),
@@ -56,7 +61,60 @@ def _detail(
 @login_required
 @require_safe
 def decision_detail(request: AuthenticatedHttpRequest, reference: UUID) -> HttpResponse:
-    return _detail(request, reference, NoteForm())
+    response = _detail(request, reference, NoteForm())
+    _record_access(request, reference, DecisionAccess.Kind.PAGE)
+    return response
+
+
+def _record_access(request: AuthenticatedHttpRequest, reference: UUID, kind: str) -> None:
+    """The access log row of a decision the user has just been shown (after the 404 check)."""
+    decision = decision_get_for_reader(user=request.user, reference=reference)
+    services.decision_access_record(user=request.user, kind=kind, decision=decision)
+
+
+@login_required
+@require_safe
+def decision_evidence(request: AuthenticatedHttpRequest, reference: UUID) -> HttpResponse:
+    """The evidence bundle as a page to print: everything recorded, with the bundle's sha256."""
+    decision = decision_get_for_reader(user=request.user, reference=reference)
+    bundle = evidence_bundle(decision)
+    services.decision_access_record(user=request.user, kind=DecisionAccess.Kind.EVIDENCE, decision=decision)
+    return render(
+        request, "toolkit/evidence.html", {"decision": decision, "bundle": bundle, "now": timezone.now()}
+    )
+
+
+@login_required
+@require_safe
+def decision_evidence_json(request: AuthenticatedHttpRequest, reference: UUID) -> HttpResponse:
+    """The evidence bundle as JSON: its content, and the sha256 of the content's canonical JSON."""
+    decision = decision_get_for_reader(user=request.user, reference=reference)
+    bundle = evidence_bundle(decision)
+    services.decision_access_record(
+        user=request.user, kind=DecisionAccess.Kind.EVIDENCE_JSON, decision=decision
+    )
+    response = JsonResponse(bundle.document, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="decision-{decision.reference}.json"'
+    return response
+
+
+@any_permission_required(log.AUDIT)
+@require_safe
+def access_log(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Auditors: who viewed or downloaded which decision, and who exported the log."""
+    form = AccessFilterForm(request.GET or None)
+    page = log.LogPage()
+    if not form.is_bound or form.is_valid():
+        page = log.access_log_page(
+            form.access_filter() if form.is_bound else log.AccessFilter(),
+            after=log.Cursor.decode(request.GET.get("after", "")),
+            before=log.Cursor.decode(request.GET.get("before", "")),
+        )
+    query = request.GET.copy()
+    for key in ("after", "before"):
+        query.pop(key, None)
+    context = {"form": form, "page": page, "query": query.urlencode()}
+    return render(request, "toolkit/access_log.html", context, status=error_status(form=form))
 
 
 @login_required
@@ -136,6 +194,9 @@ def decision_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     if form.is_bound and not form.is_valid():
         return decision_list(request)
     filtered = form.log_filter().apply(scope) if form.is_bound else scope
+    services.decision_access_record(
+        user=request.user, kind=DecisionAccess.Kind.EXPORT, detail=request.GET.urlencode() or "(no filters)"
+    )
     writer = csv.writer(_Echo())
     rows = itertools.chain([log.EXPORT_COLUMNS], log.log_export_rows(filtered))
     response = StreamingHttpResponse((writer.writerow(row) for row in rows), content_type="text/csv")
