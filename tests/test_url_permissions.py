@@ -169,6 +169,10 @@ LADDER: dict[str, Row] = {
     "toolkit:decision-note":          row("POST", "302 400 404 404 400 404 404 403 400 404"),
     "toolkit:decision-evidence":      row("GET",  "302 200 404 404 200 404 404 200 200 404"),
     "toolkit:decision-evidence-json": row("GET",  "302 200 404 404 200 404 404 200 200 404"),
+    # The challenges and escalations register: supervisors and auditors.
+    "toolkit:register":               row("GET",  "302 403 403 403 200 403 403 200 200 403"),
+    "toolkit:register-export":        row("GET",  "302 403 403 403 200 403 403 200 200 403"),
+    "toolkit:register-partners":      row("GET",  "302 403 403 403 200 403 403 200 200 403"),
     # The access log: auditors (and administrators) search who read which decision.
     "toolkit:access-log":             row("GET",  "302 403 403 403 403 403 403 200 200 403"),
     # Policies: everyone reads the published policy; policy owners alone see versions in progress.

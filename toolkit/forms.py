@@ -15,6 +15,7 @@ from policies import flow as engine
 from policies.models import Element
 from toolkit.models import Decision, DecisionAccess, Escalation, HandoverRecord
 from toolkit.selectors.log import AccessFilter, LogFilter
+from toolkit.selectors.register import RegisterFilter
 
 PERSONAL_DATA_HINT = "Do not enter names, dates of birth, addresses or phone numbers."
 
@@ -161,6 +162,18 @@ class EscalationAnswerForm(forms.Form):
         label="Your answer",
         error_messages={"required": "Select your answer"},
     )
+    decided_by = forms.ChoiceField(
+        choices=Escalation.Level.choices,
+        initial=Escalation.Level.SUPERVISOR,
+        required=False,
+        widget=forms.RadioSelect,
+        label="Who decided?",
+        help_text="You, unless you took it to the duty inspector or the partner's on-call manager",
+    )
+
+    def clean_decided_by(self) -> str:
+        # Not choosing means the supervisor answering decided (the radio starts there).
+        return self.cleaned_data.get("decided_by") or Escalation.Level.SUPERVISOR
     note = forms.CharField(
         required=False,
         max_length=1000,
@@ -174,6 +187,7 @@ class EscalationAnswerForm(forms.Form):
         self.helper = FormHelper()
         self.helper.layout = Layout(
             Field.radios("response", legend_size=Size.MEDIUM),
+            Field.radios("decided_by", legend_size=Size.SMALL),
             Field.textarea("note"),
             Button("answer", "Send answer"),
         )
@@ -242,23 +256,48 @@ ANY = [("", "Any")]
 YES_NO_ANY = [("", "Any"), ("yes", "Yes"), ("no", "No")]
 
 
-class LogFilterForm(forms.Form):
-    """The decision log's filters (GET). Every field is optional; an empty one does not filter."""
+def _date(label: str, which: str, example: str) -> forms.DateField:
+    return forms.DateField(
+        required=False,
+        label=label,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": f"Enter the {which} date as a real date, like {example}"},
+    )
 
-    date_from = forms.DateField(
-        required=False,
-        label="From",
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": "Enter the first date as a real date, like 2026-11-26"},
-    )
-    date_to = forms.DateField(
-        required=False,
-        label="To",
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": "Enter the last date as a real date, like 2026-11-30"},
-    )
+
+class PeriodFilterForm(forms.Form):
+    """Filters by date range, site and element (GET). Every field is optional."""
+
+    date_from = _date("From", "first", "2026-11-26")
+    date_to = _date("To", "last", "2026-11-30")
     site = forms.ChoiceField(required=False, label="Site")
     element = forms.ChoiceField(required=False, label="Element")
+
+    def __init__(self, *args: Any, sites: list[Any], elements: list[Element], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["site"].choices = ANY + [(str(s.pk), s.name) for s in sites]
+        self.fields["element"].choices = ANY + [(e.slug, e.title) for e in elements]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", "The last date must be the same as or after the first date")
+        return data
+
+    def register_filter(self) -> RegisterFilter:
+        data = self.cleaned_data
+        return RegisterFilter(
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+            element=data.get("element") or "",
+            site=int(data["site"]) if data.get("site") else None,
+        )
+
+
+class LogFilterForm(PeriodFilterForm):
+    """The decision log's filters (GET). Every field is optional; an empty one does not filter."""
+
     category = forms.ChoiceField(required=False, label="Outcome")
     modifier = forms.ChoiceField(required=False, label="Modifier")
     status = forms.ChoiceField(required=False, label="Status", choices=ANY + list(Decision.Status.choices))
@@ -285,21 +324,12 @@ class LogFilterForm(forms.Form):
     handler = forms.CharField(required=False, max_length=30, label="Handler's staff number")
     incident_ref = forms.CharField(required=False, max_length=40, label="Incident reference")
 
-    def __init__(self, *args: Any, sites: list[Any], elements: list[Element], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["site"].choices = ANY + [(str(s.pk), s.name) for s in sites]
-        self.fields["element"].choices = ANY + [(e.slug, e.title) for e in elements]
         self.fields["category"].choices = ANY + [(str(c), c.label) for c in engine.CATEGORIES]
         self.fields["modifier"].choices = ANY + [(str(m), f"+{m}: {m.label}") for m in engine.MODIFIERS]
         for name in ("handler", "incident_ref"):
             self.fields[name].widget.attrs.update(autocomplete="off", spellcheck="false")
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and end < start:
-            self.add_error("date_to", "The last date must be the same as or after the first date")
-        return data
 
     def log_filter(self) -> LogFilter:
         """The valid filters as a LogFilter (call after is_valid())."""
@@ -336,18 +366,8 @@ class AccessFilterForm(forms.Form):
     kind = forms.ChoiceField(
         required=False, label="What they did", choices=ANY + list(DecisionAccess.Kind.choices)
     )
-    date_from = forms.DateField(
-        required=False,
-        label="From",
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": "Enter the first date as a real date, like 2026-11-26"},
-    )
-    date_to = forms.DateField(
-        required=False,
-        label="To",
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": "Enter the last date as a real date, like 2026-11-30"},
-    )
+    date_from = _date("From", "first", "2026-11-26")
+    date_to = _date("To", "last", "2026-11-30")
 
     def access_filter(self) -> AccessFilter:
         data = self.cleaned_data

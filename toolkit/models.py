@@ -270,6 +270,11 @@ class Escalation(models.Model):
         DEPLOY = "deploy", "Change to deploy police"
         ADVISE = "advise", "Advice"
 
+    class Level(models.TextChoices):
+        SUPERVISOR = "supervisor", "MetCC supervisor or team leader"
+        DUTY_INSPECTOR = "inspector", "Duty inspector"
+        PARTNER_ONCALL = "partner_oncall", "Duty inspector with the partner's on-call manager"
+
     decision = models.ForeignKey(Decision, models.PROTECT, related_name="escalations")
     site = models.ForeignKey("training.Site", models.PROTECT, null=True, blank=True, related_name="+")
     reason = models.CharField(max_length=20, choices=Reason)
@@ -289,6 +294,9 @@ class Escalation(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     response = models.CharField(max_length=10, choices=Response, blank=True)
     response_note = models.CharField(max_length=1000, blank=True)
+    decided_by = models.CharField(
+        max_length=16, choices=Level, blank=True, help_text="Who the escalation went to for the answer"
+    )
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -325,6 +333,13 @@ class Escalation(models.Model):
     @property
     def is_open(self) -> bool:
         return self.answered_at is None
+
+    @property
+    def minutes_to_resolve(self) -> int | None:
+        """Whole minutes from raising to answering; None while open."""
+        if self.answered_at is None:
+            return None
+        return int((self.answered_at - self.raised_at).total_seconds() // 60)
 
 
 class DecisionNote(AppendOnlyModel):

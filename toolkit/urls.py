@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from toolkit.views import calls, decisions, escalations, start
+from toolkit.views import calls, decisions, escalations, register, start
 
 app_name = "toolkit"
 
@@ -33,4 +33,7 @@ urlpatterns = [
         name="decision-evidence-json",
     ),
     path("access-log/", decisions.access_log, name="access-log"),
+    path("register/", register.register_page, name="register"),
+    path("register/escalations.csv", register.register_export, name="register-export"),
+    path("register/partners.csv", register.partners_export, name="register-partners"),
 ]

@@ -69,9 +69,9 @@ class LogFilter:
 
     def apply(self, qs: QuerySet[Decision]) -> QuerySet[Decision]:
         if self.date_from:
-            qs = qs.filter(started_at__gte=_midnight(self.date_from))
+            qs = qs.filter(started_at__gte=midnight(self.date_from))
         if self.date_to:
-            qs = qs.filter(started_at__lt=_midnight(self.date_to + dt.timedelta(days=1)))
+            qs = qs.filter(started_at__lt=midnight(self.date_to + dt.timedelta(days=1)))
         if self.site:
             qs = qs.filter(site_id=self.site)
         if self.element:
@@ -102,7 +102,7 @@ class LogFilter:
         return qs
 
 
-def _midnight(day: dt.date) -> dt.datetime:
+def midnight(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
@@ -233,9 +233,9 @@ class AccessFilter:
         if self.kind:
             qs = qs.filter(kind=self.kind)
         if self.date_from:
-            qs = qs.filter(at__gte=_midnight(self.date_from))
+            qs = qs.filter(at__gte=midnight(self.date_from))
         if self.date_to:
-            qs = qs.filter(at__lt=_midnight(self.date_to + dt.timedelta(days=1)))
+            qs = qs.filter(at__lt=midnight(self.date_to + dt.timedelta(days=1)))
         return qs
 
 

@@ -128,7 +128,13 @@ def _open_reassessment(*, decision: Decision, actor: User, note: str, now: dt.da
 
 @transaction.atomic
 def escalation_answer(
-    *, escalation: Escalation, actor: User, response: str, note: str, now: dt.datetime | None = None
+    *,
+    escalation: Escalation,
+    actor: User,
+    response: str,
+    note: str,
+    decided_by: str = Escalation.Level.SUPERVISOR,
+    now: dt.datetime | None = None,
 ) -> Escalation:
     """Answer an escalation: uphold, change to deploy, or advise.
 
@@ -138,6 +144,8 @@ def escalation_answer(
     """
     if response not in Escalation.Response.values:
         raise ValidationError("Select your answer", code="response")
+    if decided_by not in Escalation.Level.values:
+        raise ValidationError("Select who decided", code="decided_by")
     now = _now(now)
     # Lock the call first (as completing it does), so "answered after completion" is exact.
     decision = Decision.objects.select_for_update().get(pk=escalation.decision_id)
@@ -147,6 +155,7 @@ def escalation_answer(
     note = note.strip()[:1000]
     escalation.response = response
     escalation.response_note = note
+    escalation.decided_by = decided_by
     escalation.answered_by = actor
     escalation.answered_at = now
     escalation.answered_after_completion = not decision.is_open
@@ -158,6 +167,7 @@ def escalation_answer(
         update_fields=[
             "response",
             "response_note",
+            "decided_by",
             "answered_by",
             "answered_at",
             "answered_after_completion",

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import csv
+import itertools
+from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.utils import timezone
 
 
 def any_permission_required(
@@ -34,3 +37,17 @@ def step_of(request: HttpRequest) -> int:
         return int(request.POST.get("step", "-1"))
     except ValueError:
         return -1
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_response(header: Iterable[Any], rows: Iterable[Iterable[Any]], name: str) -> StreamingHttpResponse:
+    """A CSV download streamed row by row (constant memory)."""
+    writer = csv.writer(_Echo())
+    lines = (writer.writerow(row) for row in itertools.chain([header], rows))
+    response = StreamingHttpResponse(lines, content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="{name}-{timezone.localtime():%Y%m%d-%H%M}.csv"'
+    return response

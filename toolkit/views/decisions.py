@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import itertools
 from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
@@ -29,7 +27,7 @@ from toolkit.selectors import (
     may_act_on_decision,
 )
 from toolkit.selectors.evidence import answer_timings, decisions_on_incident, evidence_bundle
-from toolkit.views.common import any_permission_required
+from toolkit.views.common import any_permission_required, csv_response
 from training.models import Site
 
 
@@ -178,13 +176,6 @@ def decision_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "toolkit/decision_list.html", context, status=error_status(form=form))
 
 
-class _Echo:
-    """A file-like object whose write returns the line: csv.writer feeds the streaming response."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 @any_permission_required(*LOG_PERMISSIONS)
 @require_safe
 def decision_export(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -197,9 +188,4 @@ def decision_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     services.decision_access_record(
         user=request.user, kind=DecisionAccess.Kind.EXPORT, detail=request.GET.urlencode() or "(no filters)"
     )
-    writer = csv.writer(_Echo())
-    rows = itertools.chain([log.EXPORT_COLUMNS], log.log_export_rows(filtered))
-    response = StreamingHttpResponse((writer.writerow(row) for row in rows), content_type="text/csv")
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="decisions-{stamp}.csv"'
-    return response
+    return csv_response(log.EXPORT_COLUMNS, log.log_export_rows(filtered), "decisions")

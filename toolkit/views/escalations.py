@@ -95,6 +95,7 @@ def escalation_answer(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
                 actor=request.user,
                 response=form.cleaned_data["response"],
                 note=form.cleaned_data["note"],
+                decided_by=form.cleaned_data["decided_by"],
             )
         except ValidationError as error:
             form.add_error(None, error)

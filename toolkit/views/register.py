@@ -1,0 +1,74 @@
+"""The challenges and escalations register (supervisors and auditors), and its exports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from policies.models import Element
+from rcrp.accounts.http import AuthenticatedHttpRequest, error_status
+from toolkit.forms import PeriodFilterForm
+from toolkit.selectors import log, register
+from toolkit.views.common import any_permission_required, csv_response
+from training.models import Site
+
+READERS = (log.SUPERVISE, log.AUDIT)
+
+
+def _form(request: AuthenticatedHttpRequest) -> PeriodFilterForm:
+    return PeriodFilterForm(
+        request.GET or None, sites=list(Site.objects.all()), elements=list(Element.objects.all())
+    )
+
+
+def _filter(form: PeriodFilterForm) -> register.RegisterFilter:
+    return form.register_filter() if form.is_bound else register.RegisterFilter()
+
+
+@any_permission_required(*READERS)
+@require_safe
+def register_page(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = _form(request)
+    valid = not form.is_bound or form.is_valid()
+    context: dict[str, Any] = {"form": form, "valid": valid}
+    if valid:
+        chosen = _filter(form)
+        context |= {
+            "page": register.register_page(
+                chosen,
+                after=log.Cursor.decode(request.GET.get("after", "")),
+                before=log.Cursor.decode(request.GET.get("before", "")),
+            ),
+            "overdue": register.overdue_handovers(chosen),
+            "partners": register.partner_summary(chosen),
+        }
+    query = request.GET.copy()
+    for key in ("after", "before"):
+        query.pop(key, None)
+    context["query"] = query.urlencode()
+    return render(request, "toolkit/register.html", context, status=error_status(form=form))
+
+
+@any_permission_required(*READERS)
+@require_safe
+def register_export(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = _form(request)
+    if form.is_bound and not form.is_valid():
+        return register_page(request)
+    return csv_response(register.REGISTER_COLUMNS, register.register_rows(_filter(form)), "escalations")
+
+
+@any_permission_required(*READERS)
+@require_safe
+def partners_export(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = _form(request)
+    if form.is_bound and not form.is_valid():
+        return register_page(request)
+    rows = (
+        (r.label, r.requests, r.refusals, r.challenges, r.upheld, r.overturned)
+        for r in register.partner_summary(_filter(form))
+    )
+    return csv_response(register.PARTNER_COLUMNS, rows, "partner-summary")
