@@ -214,3 +214,5 @@ TRAINING_SESSION_CAPACITY = env_int("TRAINING_SESSION_CAPACITY", 20)
 # untouched call stays in progress before `toolkit_housekeeping` marks it abandoned.
 INCIDENT_REF_PATTERN = env_str("INCIDENT_REF_PATTERN", r"^CAD ?\d{1,6}/\d{1,2}[A-Z]{3}\d{2}$")
 TOOLKIT_ABANDON_AFTER_MINUTES = env_int("TOOLKIT_ABANDON_AFTER_MINUTES", 240)
+# Quality review: the share of decisions no rule selects that the random sample queues (percent).
+REVIEW_SAMPLE_PERCENT = env_int("REVIEW_SAMPLE_PERCENT", 5)

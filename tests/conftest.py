@@ -172,3 +172,19 @@ def login_page(live_server: Any, page: Any) -> Any:
         return page
 
     return login
+
+
+@pytest.fixture
+def late_evening() -> Iterator[None]:
+    """The clock at 23:30 yesterday (London), ticking: for scenarios whose s136 arrival times
+    (10:00, 19:10...) must lie in the past whatever time of day the suite runs. Request it before
+    any fixture that signs in, so the session starts on this clock."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    yesterday = dt.datetime.now(ZoneInfo("Europe/London")).date() - dt.timedelta(days=1)
+    moment = dt.datetime.combine(yesterday, dt.time(23, 30), tzinfo=ZoneInfo("Europe/London"))
+    with time_machine.travel(moment, tick=True):
+        yield

@@ -169,6 +169,10 @@ LADDER: dict[str, Row] = {
     "toolkit:decision-note":          row("POST", "302 400 404 404 400 404 404 403 400 404"),
     "toolkit:decision-evidence":      row("GET",  "302 200 404 404 200 404 404 200 200 404"),
     "toolkit:decision-evidence-json": row("GET",  "302 200 404 404 200 404 404 200 200 404"),
+    # Quality review: supervisors review (never their own decision); auditors read compliance.
+    "toolkit:reviews":                row("GET",  "302 403 403 403 200 403 403 403 200 403"),
+    "toolkit:review":                 row("GET",  "302 403 403 403 200 403 403 403 200 403"),
+    "toolkit:review-compliance":      row("GET",  "302 403 403 403 200 403 403 200 200 403"),
     # The challenges and escalations register: supervisors and auditors.
     "toolkit:register":               row("GET",  "302 403 403 403 200 403 403 200 200 403"),
     "toolkit:register-export":        row("GET",  "302 403 403 403 200 403 403 200 200 403"),

@@ -13,7 +13,7 @@ from django.conf import settings
 
 from policies import flow as engine
 from policies.models import Element
-from toolkit.models import Decision, DecisionAccess, Escalation, HandoverRecord
+from toolkit.models import Decision, DecisionAccess, Escalation, HandoverRecord, Review
 from toolkit.selectors.log import AccessFilter, LogFilter
 from toolkit.selectors.register import RegisterFilter
 
@@ -174,6 +174,7 @@ class EscalationAnswerForm(forms.Form):
     def clean_decided_by(self) -> str:
         # Not choosing means the supervisor answering decided (the radio starts there).
         return self.cleaned_data.get("decided_by") or Escalation.Level.SUPERVISOR
+
     note = forms.CharField(
         required=False,
         max_length=1000,
@@ -378,3 +379,47 @@ class AccessFilterForm(forms.Form):
             date_from=data.get("date_from"),
             date_to=data.get("date_to"),
         )
+
+
+WEIGHT_CHOICES = [("", "No deviation"), ("1", "Minor"), ("2", "Moderate"), ("3", "Serious")]
+
+
+class ReviewForm(forms.Form):
+    """A review: the verdict, a weighted deviation against any question asked, and feedback."""
+
+    verdict = forms.ChoiceField(
+        choices=Review.Verdict.choices,
+        widget=forms.RadioSelect,
+        label="Verdict",
+        error_messages={"required": "Select a verdict"},
+    )
+    feedback = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Feedback for the call handler",
+        help_text="They see it on their decision. " + PERSONAL_DATA_HINT,
+    )
+
+    def __init__(self, *args: Any, questions: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.questions = questions
+        for question_id, text in questions:
+            self.fields[f"weight_{question_id}"] = forms.ChoiceField(
+                choices=WEIGHT_CHOICES, required=False, label=f"Deviation at: {text}"
+            )
+            self.fields[f"note_{question_id}"] = forms.CharField(
+                required=False, max_length=500, label=f"What went wrong at: {text}"
+            )
+
+    def deviations(self) -> list[dict[str, Any]]:
+        data = self.cleaned_data
+        return [
+            {"question_id": qid, "weight": int(data[f"weight_{qid}"]), "note": data.get(f"note_{qid}", "")}
+            for qid, _text in self.questions
+            if data.get(f"weight_{qid}")
+        ]
+
+    def rows(self) -> list[tuple[str, Any, Any]]:
+        """(question text, weight field, note field) for the template."""
+        return [(text, self[f"weight_{qid}"], self[f"note_{qid}"]) for qid, text in self.questions]

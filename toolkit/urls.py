@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from toolkit.views import calls, decisions, escalations, register, start
+from toolkit.views import calls, decisions, escalations, register, reviews, start
 
 app_name = "toolkit"
 
@@ -33,6 +33,9 @@ urlpatterns = [
         name="decision-evidence-json",
     ),
     path("access-log/", decisions.access_log, name="access-log"),
+    path("reviews/", reviews.review_queue, name="reviews"),
+    path("reviews/compliance/", reviews.review_compliance, name="review-compliance"),
+    path("reviews/<uuid:reference>/", reviews.review_decision, name="review"),
     path("register/", register.register_page, name="register"),
     path("register/escalations.csv", register.register_export, name="register-export"),
     path("register/partners.csv", register.partners_export, name="register-partners"),

@@ -19,6 +19,7 @@ NAVIGATION: list[tuple[str, str, str]] = [
         "toolkit:decisions",
         "accounts.audit_decisions|accounts.supervise_calls|accounts.support_floor|accounts.take_calls",
     ),
+    ("Reviews", "toolkit:reviews", "accounts.supervise_calls"),
     ("Register", "toolkit:register", "accounts.supervise_calls|accounts.audit_decisions"),
     ("Access log", "toolkit:access-log", "accounts.audit_decisions"),
     ("Policy", "policies:library", ""),

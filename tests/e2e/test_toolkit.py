@@ -43,6 +43,7 @@ CASES = one_scenario_per_category()
 
 @pytest.mark.parametrize(("slug", "category", "scenario"), CASES, ids=[f"{c[0]}-{c[1]}" for c in CASES])
 def test_each_element_reaches_each_outcome_by_keyboard(
+    late_evening: None,
     login_page: Any,
     live_server: Any,
     call_handler: Any,

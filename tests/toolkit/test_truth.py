@@ -283,7 +283,8 @@ def finish(client: Any, decision: Decision) -> None:
 def test_the_s136_clock_outlives_the_call_and_housekeeping_alone_raises_it(
     handler_client: Any, v1: Any
 ) -> None:
-    t0 = timezone.localtime().replace(hour=10, minute=0, second=0, microsecond=0)
+    # Yesterday at 10:00: the clock only ever goes back, so the session never idles out.
+    t0 = (timezone.localtime() - dt.timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
     with time_machine.travel(t0 + dt.timedelta(minutes=40), tick=False):
         decision = walk_s136_to_arrival(handler_client, "10:00")
         finish(handler_client, decision)
@@ -297,7 +298,8 @@ def test_the_s136_clock_outlives_the_call_and_housekeeping_alone_raises_it(
 
 
 def test_recording_the_handover_stops_the_clock(handler_client: Any, call_handler: Any, v1: Any) -> None:
-    t0 = timezone.localtime().replace(hour=10, minute=0, second=0, microsecond=0)
+    # Yesterday at 10:00: the clock only ever goes back, so the session never idles out.
+    t0 = (timezone.localtime() - dt.timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
     with time_machine.travel(t0 + dt.timedelta(minutes=30), tick=False):
         decision = walk_s136_to_arrival(handler_client, "10:00")
         finish(handler_client, decision)
@@ -318,7 +320,8 @@ def test_recording_the_handover_stops_the_clock(handler_client: Any, call_handle
 
 
 def test_an_arrival_time_in_the_future_is_refused_on_the_question(handler_client: Any, v1: Any) -> None:
-    t0 = timezone.localtime().replace(hour=10, minute=0, second=0, microsecond=0)
+    # Yesterday at 10:00: the clock only ever goes back, so the session never idles out.
+    t0 = (timezone.localtime() - dt.timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
     with time_machine.travel(t0, tick=False):
         case = next(s for s in content.scenarios("s136") if any("arriv" in k for k in s.answers))
         decision = start_call(handler_client, "s136")

@@ -334,7 +334,9 @@ def test_supervisor_answer_reaches_the_handlers_call(
 
 
 @override_settings(TRAINING_GATE_MODE="off")
-def test_every_policy_scenario_reaches_its_outcome_through_the_views(handler_client: Any, v1: Any) -> None:
+def test_every_policy_scenario_reaches_its_outcome_through_the_views(
+    late_evening: None, handler_client: Any, v1: Any
+) -> None:
     from policies import content
     from tests.toolkit.conftest import ELEMENTS
 
@@ -364,7 +366,8 @@ def test_s136_page_shows_the_timer_and_raises_one_escalation_at_60_minutes(
     from policies import flow as engine
 
     scenario = next(s for s in content.scenarios("s136") if any(k for k in s.answers if "arriv" in k))
-    t0 = timezone.localtime().replace(hour=10, minute=0, second=0, microsecond=0)
+    # Yesterday at 10:00: the clock only ever goes back, so the session never idles out.
+    t0 = (timezone.localtime() - dt.timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
     with time_machine.travel(t0, tick=False):
         decision = start_call(handler_client, "s136")
         url = f"/toolkit/calls/{decision.reference}/"

@@ -177,6 +177,16 @@ def evidence_bundle(decision: Decision) -> Evidence:
             {"kind": n.kind, "text": n.text, "author": n.author.staff_number, "at": _when(n.created_at)}
             for n in decision.notes.select_related("author").order_by("created_at", "pk")
         ],
+        "reviews": [
+            {
+                "verdict": r.verdict,
+                "reviewer": r.reviewer.staff_number,
+                "at": _when(r.reviewed_at),
+                "deviations": r.deviations,
+                "feedback": r.feedback,
+            }
+            for r in decision.reviews.select_related("reviewer").order_by("reviewed_at", "pk")
+        ],
         "incident": [
             {
                 "reference": str(d.reference),

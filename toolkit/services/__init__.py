@@ -19,6 +19,7 @@ from toolkit.services.calls import (
 )
 from toolkit.services.escalations import escalation_answer, escalation_claim, escalation_raise
 from toolkit.services.housekeeping import abandon_after, decisions_close_stale
+from toolkit.services.reviews import review_queue_build, review_record
 from toolkit.services.s136 import HANDOVER_LIMIT, handover_overdue_sweep, handover_record
 from toolkit.services.start import (
     NOT_HEALTH,
@@ -47,4 +48,6 @@ __all__ = [
     "escalation_raise",
     "handover_overdue_sweep",
     "handover_record",
+    "review_queue_build",
+    "review_record",
 ]

@@ -27,6 +27,7 @@ from toolkit.selectors import (
     may_act_on_decision,
 )
 from toolkit.selectors.evidence import answer_timings, decisions_on_incident, evidence_bundle
+from toolkit.selectors.reviews import reviews_for_decision
 from toolkit.views.common import any_permission_required, csv_response
 from training.models import Site
 
@@ -44,6 +45,7 @@ def _detail(
             "state": state,
             "timings": answer_timings(state),
             "incident": list(decisions_on_incident(decision)),
+            "reviews": reviews_for_decision(decision),
             "escalations": escalation_list_for_decision(decision=decision),
             "notes": list(decision.notes.select_related("author")),
             "links": decision_links(decision),

@@ -1,4 +1,5 @@
-"""Run every minute by the scheduler: s136 handovers past 60 minutes, and stale calls closed."""
+"""Run every minute by the scheduler: s136 handovers past 60 minutes, stale calls closed, and the
+quality-review queue filled by its rules."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from toolkit.services import abandon_after, decisions_close_stale, handover_overdue_sweep
+from toolkit.services import abandon_after, decisions_close_stale, handover_overdue_sweep, review_queue_build
 
 
 class Command(BaseCommand):
@@ -18,7 +19,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         raised = handover_overdue_sweep()
         closed = decisions_close_stale(older_than=abandon_after())
+        queued = review_queue_build()
         self.stdout.write(
             f"s136 handovers overdue: {raised}; calls abandoned: {closed['abandoned']}; "
-            f"outcome reached, not completed: {closed['unconfirmed']}"
+            f"outcome reached, not completed: {closed['unconfirmed']}; queued for review: {queued}"
         )

@@ -421,3 +421,17 @@ class DecisionAccess(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.user} {self.get_kind_display()} {self.at:%d %b %H:%M}"
+
+
+from toolkit.models.review import Review, ReviewItem  # noqa: E402  (the review models, split by feature)
+
+__all__ = [
+    "Decision",
+    "DecisionAccess",
+    "DecisionAnswer",
+    "DecisionNote",
+    "Escalation",
+    "HandoverRecord",
+    "Review",
+    "ReviewItem",
+]
