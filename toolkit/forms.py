@@ -311,6 +311,10 @@ class LogFilterForm(PeriodFilterForm):
     overridden = forms.ChoiceField(required=False, label="Deploy override", choices=YES_NO_ANY)
     escalated = forms.ChoiceField(required=False, label="Escalated", choices=YES_NO_ANY)
     reassessed = forms.ChoiceField(required=False, label="Re-assessment", choices=YES_NO_ANY)
+    reviewed = forms.ChoiceField(required=False, label="Reviewed", choices=YES_NO_ANY)
+    verdict = forms.ChoiceField(
+        required=False, label="Review verdict (the newest)", choices=ANY + list(Review.Verdict.choices)
+    )
     version = forms.IntegerField(
         required=False,
         min_value=1,
@@ -352,6 +356,8 @@ class LogFilterForm(PeriodFilterForm):
             version=data.get("version"),
             incident_ref=normalise_incident_ref(data.get("incident_ref") or ""),
             status=data.get("status") or "",
+            reviewed=yes_no.get(data.get("reviewed") or ""),
+            verdict=data.get("verdict") or "",
         )
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from policies.models import Element
 from tests.policies.factories import published_v1
 from tests.training.factories import site as make_site
-from toolkit.models import Decision, Escalation
+from toolkit.models import Decision, Escalation, Review
 from toolkit.selectors.log import EXPORT_COLUMNS, Cursor
 from training.models import StaffMember
 
@@ -88,6 +88,15 @@ def world(
         "status": make(call_handler, element=welfare.element, site=lambeth, status=Decision.Status.ABANDONED),
     }
     w["reassessed"] = make(call_handler, element=welfare.element, site=lambeth, follows=base)
+    w["reviewed_minor"] = make(call_handler, element=welfare.element, site=lambeth)
+    w["reviewed_twice"] = make(call_handler, element=welfare.element, site=lambeth)
+    reviewer = second_call_handler
+    Review.objects.create(decision=w["reviewed_minor"], reviewer=reviewer, verdict="minor", reviewed_at=T0)
+    Review.objects.create(decision=w["reviewed_twice"], reviewer=reviewer, verdict="major", reviewed_at=T0)
+    later = T0 + dt.timedelta(hours=1)
+    Review.objects.create(
+        decision=w["reviewed_twice"], reviewer=reviewer, verdict="compliant", reviewed_at=later
+    )
     Escalation.objects.create(
         decision=w["escalated"], reason="partner_dispute", raised_by=call_handler, raised_at=T0
     )
@@ -108,6 +117,9 @@ FILTERS = [
     ({"reassessed": "yes"}, {"reassessed"}),
     ({"version": "1", "element": "awol"}, {"element"}),
     ({"status": "abandoned"}, {"status"}),
+    ({"reviewed": "yes"}, {"reviewed_minor", "reviewed_twice"}),
+    ({"verdict": "minor"}, {"reviewed_minor"}),
+    ({"verdict": "compliant"}, {"reviewed_twice"}),
 ]
 
 

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from rcrp.accounts.models import User
-from toolkit.models import Decision, DecisionAccess, Escalation
+from toolkit.models import Decision, DecisionAccess, Escalation, Review
 
 SUPERVISE = "accounts.supervise_calls"
 AUDIT = "accounts.audit_decisions"
@@ -66,6 +66,8 @@ class LogFilter:
     version: int | None = None
     incident_ref: str = ""
     status: str = ""
+    reviewed: bool | None = None
+    verdict: str = ""
 
     def apply(self, qs: QuerySet[Decision]) -> QuerySet[Decision]:
         if self.date_from:
@@ -99,6 +101,14 @@ class LogFilter:
             qs = qs.filter(incident_ref__iexact=self.incident_ref.strip())
         if self.status:
             qs = qs.filter(status=self.status)
+        if self.reviewed is not None:
+            reviewed = Exists(Review.objects.filter(decision=OuterRef("pk")))
+            qs = qs.filter(reviewed if self.reviewed else ~reviewed)
+        if self.verdict:
+            newest = Review.objects.filter(decision=OuterRef("pk")).order_by("-reviewed_at", "-pk")
+            qs = qs.annotate(newest_verdict=Subquery(newest.values("verdict")[:1])).filter(
+                newest_verdict=self.verdict
+            )
         return qs
 
 
