@@ -180,6 +180,16 @@ def test_ask_a_supervisor_reaches_the_live_list_and_the_answer_reaches_the_handl
     assert "Supervisor answered" in handler.inner_text("#escalation-status")
     assert_accessible(handler)
 
+    # The decision and the challenges and escalations register both show it.
+    decision = Decision.objects.get()
+    desk.goto(f"{live_server.url}/toolkit/decisions/{decision.reference}/")
+    assert "Ask what the GP has already tried" in desk.inner_text("main")
+    desk.goto(f"{live_server.url}/toolkit/register/")
+    register = desk.inner_text("#register-table")
+    assert "GP insists on a welfare check" in register
+    assert "Advice (MetCC supervisor or team leader)" in register
+    assert_accessible(desk)
+
 
 def test_the_call_works_with_javascript_off(
     browser: Any, live_server: Any, call_handler: Any, v1: Any
