@@ -13,6 +13,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
+from toolkit.selectors.log import Cursor
+
 
 def any_permission_required(
     *perms: str,
@@ -51,3 +53,15 @@ def csv_response(header: Iterable[Any], rows: Iterable[Iterable[Any]], name: str
     response = StreamingHttpResponse(lines, content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="{name}-{timezone.localtime():%Y%m%d-%H%M}.csv"'
     return response
+
+
+def page_cursors(request: HttpRequest) -> dict[str, Any]:
+    """The keyset cursors a list page was asked for, and its query without them (for the links)."""
+    query = request.GET.copy()
+    for key in ("after", "before"):
+        query.pop(key, None)
+    return {
+        "after": Cursor.decode(request.GET.get("after", "")),
+        "before": Cursor.decode(request.GET.get("before", "")),
+        "query": query.urlencode(),
+    }

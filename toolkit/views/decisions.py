@@ -28,7 +28,7 @@ from toolkit.selectors import (
 )
 from toolkit.selectors.evidence import answer_timings, decisions_on_incident, evidence_bundle
 from toolkit.selectors.reviews import reviews_for_decision
-from toolkit.views.common import any_permission_required, csv_response
+from toolkit.views.common import any_permission_required, csv_response, page_cursors
 from training.models import Site
 
 
@@ -103,17 +103,15 @@ def decision_evidence_json(request: AuthenticatedHttpRequest, reference: UUID) -
 def access_log(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Auditors: who viewed or downloaded which decision, and who exported the log."""
     form = AccessFilterForm(request.GET or None)
+    paging = page_cursors(request)
     page = log.LogPage()
     if not form.is_bound or form.is_valid():
         page = log.access_log_page(
             form.access_filter() if form.is_bound else log.AccessFilter(),
-            after=log.Cursor.decode(request.GET.get("after", "")),
-            before=log.Cursor.decode(request.GET.get("before", "")),
+            after=paging["after"],
+            before=paging["before"],
         )
-    query = request.GET.copy()
-    for key in ("after", "before"):
-        query.pop(key, None)
-    context = {"form": form, "page": page, "query": query.urlencode()}
+    context = {"form": form, "page": page, "query": paging["query"]}
     return render(request, "toolkit/access_log.html", context, status=error_status(form=form))
 
 
@@ -157,22 +155,16 @@ def decision_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     scope_words, scope = log.log_scope(request.user)
     form = _log_form(request)
     valid = form.is_valid() if form.is_bound else True
+    paging = page_cursors(request)
     page = log.LogPage()
     if valid:
         filtered = form.log_filter().apply(scope) if form.is_bound else scope
-        page = log.log_page(
-            filtered,
-            after=log.Cursor.decode(request.GET.get("after", "")),
-            before=log.Cursor.decode(request.GET.get("before", "")),
-        )
-    query = request.GET.copy()
-    for key in ("after", "before"):
-        query.pop(key, None)
+        page = log.log_page(filtered, after=paging["after"], before=paging["before"])
     context = {
         "form": form,
         "page": page,
         "scope": scope_words,
-        "query": query.urlencode(),
+        "query": paging["query"],
         "can_export": valid,
     }
     return render(request, "toolkit/decision_list.html", context, status=error_status(form=form))

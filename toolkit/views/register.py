@@ -12,7 +12,7 @@ from policies.models import Element
 from rcrp.accounts.http import AuthenticatedHttpRequest, error_status
 from toolkit.forms import PeriodFilterForm
 from toolkit.selectors import log, register
-from toolkit.views.common import any_permission_required, csv_response
+from toolkit.views.common import any_permission_required, csv_response, page_cursors
 from training.models import Site
 
 READERS = (log.SUPERVISE, log.AUDIT)
@@ -33,22 +33,15 @@ def _filter(form: PeriodFilterForm) -> register.RegisterFilter:
 def register_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = _form(request)
     valid = not form.is_bound or form.is_valid()
-    context: dict[str, Any] = {"form": form, "valid": valid}
+    paging = page_cursors(request)
+    context: dict[str, Any] = {"form": form, "valid": valid, "query": paging["query"]}
     if valid:
         chosen = _filter(form)
         context |= {
-            "page": register.register_page(
-                chosen,
-                after=log.Cursor.decode(request.GET.get("after", "")),
-                before=log.Cursor.decode(request.GET.get("before", "")),
-            ),
+            "page": register.register_page(chosen, after=paging["after"], before=paging["before"]),
             "overdue": register.overdue_handovers(chosen),
             "partners": register.partner_summary(chosen),
         }
-    query = request.GET.copy()
-    for key in ("after", "before"):
-        query.pop(key, None)
-    context["query"] = query.urlencode()
     return render(request, "toolkit/register.html", context, status=error_status(form=form))
 
 

@@ -19,7 +19,7 @@ from toolkit.models import ReviewItem
 from toolkit.selectors import call_state, decision_get_for_reader, log
 from toolkit.selectors.register import RegisterFilter
 from toolkit.selectors.reviews import compliance, review_queue_page, reviews_for_decision
-from toolkit.views.common import any_permission_required
+from toolkit.views.common import any_permission_required, page_cursors
 from training.models import Site
 
 
@@ -28,11 +28,8 @@ from training.models import Site
 def review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     rule = request.GET.get("rule", "")
     rule = rule if rule in ReviewItem.Rule.values else ""
-    page = review_queue_page(
-        rule=rule,
-        after=log.Cursor.decode(request.GET.get("after", "")),
-        before=log.Cursor.decode(request.GET.get("before", "")),
-    )
+    paging = page_cursors(request)
+    page = review_queue_page(rule=rule, after=paging["after"], before=paging["before"])
     query = f"rule={rule}" if rule else ""
     context = {"page": page, "rule": rule, "rules": ReviewItem.Rule.choices, "query": query}
     return render(request, "toolkit/review_queue.html", context)
