@@ -173,6 +173,8 @@ LADDER: dict[str, Row] = {
     "toolkit:reviews":                row("GET",  "302 403 403 403 200 403 403 403 200 403"),
     "toolkit:review":                 row("GET",  "302 403 403 403 200 403 403 403 200 403"),
     "toolkit:review-compliance":      row("GET",  "302 403 403 403 200 403 403 200 200 403"),
+    # Friction analytics: policy owners, supervisors and auditors.
+    "toolkit:friction":               row("GET",  "302 403 403 403 200 403 200 200 200 403"),
     # The challenges and escalations register: supervisors and auditors.
     "toolkit:register":               row("GET",  "302 403 403 403 200 403 403 200 200 403"),
     "toolkit:register-export":        row("GET",  "302 403 403 403 200 403 403 200 200 403"),

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from toolkit.views import calls, decisions, escalations, register, reviews, start
+from toolkit.views import calls, decisions, escalations, friction, register, reviews, start
 
 app_name = "toolkit"
 
@@ -36,6 +36,7 @@ urlpatterns = [
     path("reviews/", reviews.review_queue, name="reviews"),
     path("reviews/compliance/", reviews.review_compliance, name="review-compliance"),
     path("reviews/<uuid:reference>/", reviews.review_decision, name="review"),
+    path("friction/<slug:slug>/v<int:number>/", friction.friction, name="friction"),
     path("register/", register.register_page, name="register"),
     path("register/escalations.csv", register.register_export, name="register-export"),
     path("register/partners.csv", register.partners_export, name="register-partners"),

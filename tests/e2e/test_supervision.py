@@ -45,6 +45,7 @@ def test_the_supervision_pages_pass_axe_and_filter_by_keyboard(
         "/toolkit/reviews/",
         f"/toolkit/reviews/{decision.reference}/",
         "/toolkit/reviews/compliance/",
+        "/toolkit/friction/welfare/v2/",
     ):
         page.goto(base + path)
         assert_accessible(page)
