@@ -53,7 +53,8 @@ def seed_latest(*, stdout: Any) -> None:
             decision = _start_and_walk(handler, slug, scenario, ref=f"CAD {number}{index + 50:02d}/27NOV26")
             _complete(decision, handler)
             made += 1
-    stdout.write(f"Demo decisions on v{version}: {made} completed")
+    queued = services.review_queue_build()
+    stdout.write(f"Demo decisions on v{version}: {made} completed; {queued} queued for quality review")
 
 
 def _start_and_walk(handler: User, slug: str, scenario: content.ScenarioContent, *, ref: str) -> Decision:
