@@ -14,6 +14,7 @@ import sys
 
 from policies import content
 from policies import flow as engine
+from policies.flow import NO_POLICE
 from policies.flow import scenarios as scenario_runs
 
 
@@ -42,16 +43,12 @@ def report(version: int, elements: list[str]) -> tuple[list[str], bool]:
         every.extend(runs)
         passed = sum(r.passed for r in runs)
         lines.append(f"{element} v{version}: {passed} scenarios passed, {len(runs) - passed} failed")
-        for count in scenario_runs.screens_by_category(runs):
-            lines.append(
-                f"  screens to {count.category}: median {count.median:g}, max {count.maximum} "
-                f"({len(count.counts)} scenarios)"
-            )
+        lines.extend(count.line() for count in scenario_runs.screens_by_category(runs))
     passed = sum(r.passed for r in every)
     lines.append(f"scenarios: {passed} passed, {len(every) - passed} failed")
-    no_police = scenario_runs.screens_to_no_police(every)
-    if no_police is not None:
-        lines.append(f"screens to a no-police outcome: median {no_police.median:g}, max {no_police.maximum}")
+    lines.append(
+        scenario_runs.no_police_line([r.screens for r in every if r.passed and r.category in NO_POLICE])
+    )
     return lines, ok
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from policies import flow as engine
+from policies.flow import scenarios as scenario_runs
 from policies.models import PolicyScenario, PolicyVersion
 from policies.selectors import (
     flow_for_version,
@@ -87,11 +88,6 @@ class Replayed:
         if self.problem:
             return self.problem
         return f"{self.label} ({self.outcome_id})"
-
-
-def scenario_facts(scenario: PolicyScenario) -> dict[str, str]:
-    """What the toolkit answers on a scenario's walk: its facts and the caller it names."""
-    return {**scenario.facts, **({"caller": scenario.caller_type} if scenario.caller_type else {})}
 
 
 def replay(flow: engine.Flow, answers: dict[str, Any], facts: dict[str, str] | None = None) -> Replayed:
@@ -174,7 +170,7 @@ def what_would_change(version: PolicyVersion, *, limit: int = 100) -> ChangeRepo
         applies_now = live is not None and live_flow is not None and scenario.applies_to(live.number)
         if not scenario.applies_to(version.number) and not applies_now:
             continue
-        facts = scenario_facts(scenario)
+        facts = scenario_runs.walk_facts(scenario.caller_type, scenario.facts)
         now = replay(live_flow, scenario.answers, facts) if applies_now and live_flow is not None else None
         draft = replay(draft_flow, scenario.answers, facts)
         passes = not scenario.applies_to(version.number) or scenario_run(scenario, draft_flow).passed

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from policies.flow.document import CATEGORIES, NO_POLICE, Category, Flow
+from policies.flow.document import CATEGORIES, Category, Flow
 from policies.flow.evaluate import InvalidAnswer, ScenarioError, Walk, run_scenario, walk
 from policies.flow.parse import FlowDefinitionError
 
@@ -18,10 +18,12 @@ __all__ = [
     "Case",
     "ScenarioRun",
     "ScreenCount",
+    "no_police_line",
     "run",
     "run_case",
+    "screen_counts",
     "screens_by_category",
-    "screens_to_no_police",
+    "walk_facts",
 ]
 
 
@@ -80,7 +82,7 @@ def run(
     """Walk the scenario (the caller as the start page gave it) and compare the end with what it
     expects. An empty ``outcome`` is not checked; ``modifiers`` None is not checked, else it is the
     exact set the call ends with (the outcome's and those its answers added)."""
-    known = {**(facts or {}), **({"caller": caller} if caller else {})}
+    known = walk_facts(caller, facts)
     try:
         given, _ = run_scenario(flow, answers, known)
         reached = walk(flow, given, known)
@@ -104,6 +106,11 @@ def run(
     return ScenarioRun(walk=reached, wrong=tuple(wrong))
 
 
+def walk_facts(caller: str, facts: Mapping[str, str] | None = None) -> dict[str, str]:
+    """What the toolkit answers on a scenario's walk: its facts, and the caller it names."""
+    return {**(facts or {}), **({"caller": caller} if caller else {})}
+
+
 def run_case(flow: Flow, case: Case) -> ScenarioRun:
     """``run`` for a stored scenario: its answers, caller, facts and expectations."""
     return run(
@@ -122,7 +129,7 @@ def run_case(flow: Flow, case: Case) -> ScenarioRun:
 class ScreenCount:
     """Screens to reach one category over the scenarios that end there."""
 
-    category: Category
+    category: str
     counts: tuple[int, ...] = field(default=())
 
     @property
@@ -133,17 +140,27 @@ class ScreenCount:
     def maximum(self) -> int:
         return max(self.counts, default=0)
 
+    def line(self) -> str:
+        """The report's line for this category, e.g. "  screens to DEPLOY: median 2, max 6 (21 scenarios)"."""
+        scenarios = f"{len(self.counts)} scenarios"
+        return f"  screens to {self.category}: median {self.median:g}, max {self.maximum} ({scenarios})"
 
-def screens_by_category(runs: Iterable[ScenarioRun]) -> list[ScreenCount]:
-    """Per category reached (in vocabulary order), the screens of the scenarios that passed."""
-    by: dict[Category, list[int]] = {}
-    for result in runs:
-        if result.passed and result.category is not None:
-            by.setdefault(result.category, []).append(result.screens)
+
+def screen_counts(reached: Iterable[tuple[str, int]]) -> list[ScreenCount]:
+    """(category, screens) pairs of passing scenarios, grouped per category in vocabulary order."""
+    by: dict[str, list[int]] = {}
+    for category, screens in reached:
+        by.setdefault(str(category), []).append(screens)
     return [ScreenCount(category, tuple(by[category])) for category in CATEGORIES if category in by]
 
 
-def screens_to_no_police(runs: Iterable[ScenarioRun]) -> ScreenCount | None:
-    """The screens of every passing scenario that ends without police (None when there are none)."""
-    counts = tuple(r.screens for r in runs if r.passed and r.category in NO_POLICE)
-    return ScreenCount(Category.SIGNPOST, counts) if counts else None
+def screens_by_category(runs: Iterable[ScenarioRun]) -> list[ScreenCount]:
+    """Per category reached (in vocabulary order), the screens of the scenarios that passed."""
+    return screen_counts((r.category, r.screens) for r in runs if r.passed and r.category is not None)
+
+
+def no_police_line(screens: Sequence[int]) -> str:
+    """The report's last line: the screens of the passing scenarios that end without police."""
+    if not screens:
+        return "screens to a no-police outcome: no published scenario ends without police"
+    return f"screens to a no-police outcome: median {statistics.median(screens):g}, max {max(screens)}"

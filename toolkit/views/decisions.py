@@ -33,9 +33,16 @@ from training.models import Site
 
 
 def _detail(
-    request: AuthenticatedHttpRequest, reference: UUID, form: NoteForm, status: int = 200
+    request: AuthenticatedHttpRequest,
+    reference: UUID,
+    form: NoteForm,
+    status: int = 200,
+    *,
+    log_view: bool = False,
 ) -> HttpResponse:
     decision = decision_get_for_reader(user=request.user, reference=reference)
+    if log_view:  # after the 404 check: only a decision actually shown is a reading
+        services.decision_access_record(user=request.user, kind=DecisionAccess.Kind.PAGE, decision=decision)
     state = call_state(decision)
     return render(
         request,
@@ -61,15 +68,7 @@ def _detail(
 @login_required
 @require_safe
 def decision_detail(request: AuthenticatedHttpRequest, reference: UUID) -> HttpResponse:
-    response = _detail(request, reference, NoteForm())
-    _record_access(request, reference, DecisionAccess.Kind.PAGE)
-    return response
-
-
-def _record_access(request: AuthenticatedHttpRequest, reference: UUID, kind: str) -> None:
-    """The access log row of a decision the user has just been shown (after the 404 check)."""
-    decision = decision_get_for_reader(user=request.user, reference=reference)
-    services.decision_access_record(user=request.user, kind=kind, decision=decision)
+    return _detail(request, reference, NoteForm(), log_view=True)
 
 
 @login_required

@@ -8,12 +8,12 @@ two lines "scenarios: P passed, F failed" and "screens to a no-police outcome: m
 
 from __future__ import annotations
 
-import statistics
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
 from policies import flow as engine
+from policies.flow import scenarios as scenario_runs
 from policies.models import PolicyScenario, PolicyVersion
 from policies.selectors import (
     agencies_used_but_not_in_force,
@@ -54,13 +54,8 @@ class Command(BaseCommand):
             self.stdout.write(line)
             for failure in result.failed:
                 self.stdout.write(f"  - FAILED {failure.scenario.name}: {failure.message}")
-            for category in engine.CATEGORIES:
-                counts = [r.screens for r in result.passed if r.category == category]
-                if counts:
-                    self.stdout.write(
-                        f"  screens to {category}: median {statistics.median(counts):g}, max {max(counts)} "
-                        f"({len(counts)} scenarios)"
-                    )
+            for count in scenario_runs.screen_counts((r.category, r.screens) for r in result.passed):
+                self.stdout.write(count.line())
             if version.status == PolicyVersion.Status.PUBLISHED:
                 no_police_screens += [r.screens for r in result.passed if r.category in engine.NO_POLICE]
             if version.status == PolicyVersion.Status.PUBLISHED:
@@ -69,13 +64,7 @@ class Command(BaseCommand):
             passed += len(result.passed)
             failed += len(result.failed)
         self.stdout.write(f"scenarios: {passed} passed, {failed} failed")
-        if no_police_screens:
-            self.stdout.write(
-                f"screens to a no-police outcome: median {statistics.median(no_police_screens):g}, "
-                f"max {max(no_police_screens)}"
-            )
-        else:
-            self.stdout.write("screens to a no-police outcome: no published scenario ends without police")
+        self.stdout.write(scenario_runs.no_police_line(no_police_screens))
         if failed or invalid:
             what = []
             if invalid:

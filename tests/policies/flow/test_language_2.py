@@ -357,6 +357,6 @@ def test_a_scenario_checks_modifiers_and_counts_screens(flow: engine.Flow) -> No
     assert result.screens == 3
     wrong = runs.run(flow, answers, caller="self", category="SIGNPOST", agency="nhs_111_mh", modifiers=[])
     assert wrong.message == "reaches o_signpost (modifiers SAFEGUARDING, expected none)"
-    summary = runs.screens_to_no_police([result])
-    assert summary is not None
+    assert runs.no_police_line([result.screens]) == "screens to a no-police outcome: median 3, max 3"
+    summary = runs.screens_by_category([result])[0]
     assert summary.median == 3
