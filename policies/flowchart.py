@@ -16,14 +16,21 @@ Layout (a small Sugiyama-style layered drawing):
 3. each layer is ordered by barycentre sweeps, keeping the order with the fewest crossings;
 4. x positions are pulled towards neighbours with an isotonic regression (pool adjacent
    violators) that keeps the boxes in order and apart.
+
+Callers may lay figures onto the chart (the toolkit's friction page does): an Annotation per node
+id adds a line of text to the box and, for each Highlight, an outline around it (styled by its
+kind's class, drawn dashed or dotted in policies.css) and a badge naming it, so a highlight is never
+shown by colour alone. This module knows nothing of what the figures mean.
 """
 
 from __future__ import annotations
 
 import html
 import itertools
+import re
 import textwrap
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from policies.flow import Flow, Kind
@@ -40,6 +47,32 @@ GAP_X = 24
 GAP_Y = 26
 MARGIN = 16
 SWEEPS = 12
+BADGE_HEIGHT = 20
+BADGE_CHAR_WIDTH = 7.5
+BADGE_PADDING = 7
+BADGE_GAP = 6
+MARK_GAP = 4  # each highlight's outline sits this much further out; three still fit in GAP_X
+_KIND = re.compile(r"[a-z][a-z0-9_]*\Z")
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """A node picked out: `kind` names its CSS classes (rcrp-fc__mark--<kind>), `badge` is drawn."""
+
+    kind: str
+    badge: str
+
+    def __post_init__(self) -> None:
+        if not _KIND.match(self.kind):
+            raise ValueError(f"A highlight kind is lower-case letters, digits and _: {self.kind!r}")
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """Figures laid onto one node: a short line of text (wrapped to the box) and any highlights."""
+
+    text: str = ""
+    highlights: tuple[Highlight, ...] = ()
 
 
 @dataclass
@@ -54,6 +87,9 @@ class _Node:
     x: float = 0  # centre
     y: float = 0  # top
     title: str = ""
+    notes: int = 0  # the last `notes` lines are an annotation's text
+    highlights: tuple[Highlight, ...] = ()
+    badge_rows: list[list[Highlight]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -89,7 +125,38 @@ def _edges(flow: Flow) -> list[_Edge]:
     return edges
 
 
-def _real_nodes(flow: Flow, edges: list[_Edge]) -> dict[str, _Node]:
+def _badge_width(highlight: Highlight) -> float:
+    return len(highlight.badge) * BADGE_CHAR_WIDTH + BADGE_PADDING * 2
+
+
+def _badge_rows(highlights: tuple[Highlight, ...]) -> list[list[Highlight]]:
+    """The badges packed into rows that fit inside a box."""
+    rows: list[list[Highlight]] = []
+    room = NODE_WIDTH - PADDING * 2
+    for highlight in highlights:
+        if rows:
+            used = sum(_badge_width(h) + BADGE_GAP for h in rows[-1])
+            if used + _badge_width(highlight) <= room:
+                rows[-1].append(highlight)
+                continue
+        rows.append([highlight])
+    return rows
+
+
+def _annotate(node: _Node, annotation: Annotation) -> None:
+    notes = _wrap(annotation.text, NODE_CHARS) if annotation.text.strip() else []
+    node.lines += notes
+    node.notes = len(notes)
+    node.highlights = annotation.highlights
+    node.badge_rows = _badge_rows(annotation.highlights)
+    said = [annotation.text.strip(), *(h.badge for h in annotation.highlights)]
+    if any(said):
+        node.title = f"{node.title} ({'; '.join(s for s in said if s)})"
+
+
+def _real_nodes(
+    flow: Flow, edges: list[_Edge], annotations: Mapping[str, Annotation] | None = None
+) -> dict[str, _Node]:
     nodes: dict[str, _Node] = {}
     for question in flow.questions.values():
         start = " rcrp-fc__node--start" if question.id == flow.start else ""
@@ -117,9 +184,14 @@ def _real_nodes(flow: Flow, edges: list[_Edge]) -> dict[str, _Node]:
                 [*_wrap(f"{shown}: missing", NODE_CHARS)],
                 "rcrp-fc__node rcrp-fc__node--missing",
             )
+    for key, annotation in (annotations or {}).items():
+        if key in nodes and nodes[key].kind != "missing":
+            _annotate(nodes[key], annotation)
     for node in nodes.values():
         node.width = NODE_WIDTH
         node.height = PADDING * 2 + LINE_HEIGHT * len(node.lines)
+        if node.badge_rows:
+            node.height += (BADGE_HEIGHT + 4) * len(node.badge_rows) + 2
     return nodes
 
 
@@ -227,10 +299,12 @@ def _isotonic(targets: list[float], gaps: list[float]) -> list[float]:
     return [value + offset for value, offset in zip(fitted, offsets, strict=True)]
 
 
-def layout(flow: Flow) -> tuple[dict[str, _Node], list[tuple[list[str], bool, str]]]:
+def layout(
+    flow: Flow, annotations: Mapping[str, Annotation] | None = None
+) -> tuple[dict[str, _Node], list[tuple[list[str], bool, str]]]:
     """Place every node; returns the nodes and, per edge, its chain of node keys, reversed flag, label."""
     edges = _edges(flow)
-    nodes = _real_nodes(flow, edges)
+    nodes = _real_nodes(flow, edges, annotations)
     order = list(nodes)
     back = _break_cycles(order, flow.start, edges)
     oriented = [
@@ -324,11 +398,48 @@ def _num(value: float) -> str:
 
 def _text(node: _Node, css: str, top: float, first_bold: bool) -> list[str]:
     out = [f'<text class="{css}" x="{_num(node.x)}" y="{_num(top)}">']
+    first_note = len(node.lines) - node.notes
     for number, line in enumerate(node.lines):
         bold = ' class="rcrp-fc__id"' if first_bold and number == 0 else ""
+        if number >= first_note:
+            bold = ' class="rcrp-fc__note"'
         dy = "0" if number == 0 else str(LINE_HEIGHT)
         out.append(f'<tspan x="{_num(node.x)}" dy="{dy}"{bold}>{html.escape(line)}</tspan>')
     out.append("</text>")
+    return out
+
+
+def _marks(node: _Node, radius: int) -> list[str]:
+    """An outline around the box per highlight, each a little further out."""
+    out = []
+    for number, highlight in enumerate(node.highlights, start=1):
+        gap = MARK_GAP * number
+        out.append(
+            f'<rect class="rcrp-fc__mark rcrp-fc__mark--{highlight.kind}" '
+            f'x="{_num(node.x - node.width / 2 - gap)}" y="{_num(node.y - gap)}" '
+            f'width="{_num(node.width + 2 * gap)}" height="{_num(node.height + 2 * gap)}" '
+            f'rx="{radius + gap}"/>'
+        )
+    return out
+
+
+def _badges(node: _Node) -> list[str]:
+    """The highlights' badges, in centred rows under the text."""
+    out = []
+    y = node.y + PADDING + LINE_HEIGHT * len(node.lines) + 4
+    for row in node.badge_rows:
+        total = sum(_badge_width(h) for h in row) + BADGE_GAP * (len(row) - 1)
+        x = node.x - total / 2
+        for highlight in row:
+            width = _badge_width(highlight)
+            out.append(
+                f'<g class="rcrp-fc__badge rcrp-fc__badge--{highlight.kind}">'
+                f'<rect x="{_num(x)}" y="{_num(y)}" width="{_num(width)}" height="{BADGE_HEIGHT}" rx="3"/>'
+                f'<text x="{_num(x + width / 2)}" y="{_num(y + 14)}">{html.escape(highlight.badge)}</text>'
+                "</g>"
+            )
+            x += width + BADGE_GAP
+        y += BADGE_HEIGHT + 4
     return out
 
 
@@ -340,9 +451,15 @@ def _path(points: list[tuple[float, float]]) -> str:
     return " ".join(d)
 
 
-def render_svg(flow: Flow, *, title: str, description: str) -> Chart:
-    """The flow as an SVG flowchart (role="img", named by `title` and described by `description`)."""
-    nodes, chains = layout(flow)
+def render_svg(
+    flow: Flow, *, title: str, description: str, annotations: Mapping[str, Annotation] | None = None
+) -> Chart:
+    """The flow as an SVG flowchart (role="img", named by `title` and described by `description`).
+
+    `annotations` (node id -> Annotation) lay figures onto the boxes; ids not in the chart are ignored.
+    Without them the drawing is exactly the plain chart.
+    """
+    nodes, chains = layout(flow, annotations)
     width = max((n.x + n.width / 2 for n in nodes.values()), default=0) + MARGIN
     height = max((n.y + n.height for n in nodes.values()), default=0) + MARGIN
     parts = [
@@ -390,14 +507,17 @@ def render_svg(flow: Flow, *, title: str, description: str) -> Chart:
             parts += _text(node, "rcrp-fc__label-text", node.y + LABEL_PADDING + 12, first_bold=False)
             continue
         radius = 18 if node.kind == "outcome" else 2
-        parts.append(f'<g class="{_attr(node.css)}">')
+        css = node.css + "".join(f" rcrp-fc__node--highlight-{h.kind}" for h in node.highlights)
+        parts.append(f'<g class="{_attr(css)}">')
         if node.title:
             parts.append(f"<title>{html.escape(node.title)}</title>")
+        parts += _marks(node, radius)
         parts.append(
             f'<rect x="{_num(left)}" y="{_num(node.y)}" width="{_num(node.width)}" '
             f'height="{_num(node.height)}" rx="{radius}"/>'
         )
         parts += _text(node, "rcrp-fc__text", node.y + PADDING + 13, first_bold=True)
+        parts += _badges(node)
         parts.append("</g>")
     parts.append("</g></svg>")
     real = sum(1 for n in nodes.values() if n.kind in {"question", "outcome", "missing"})
@@ -411,4 +531,4 @@ def legend() -> list[tuple[str, str]]:
     return [(str(category).lower(), category.label) for category in CATEGORIES]
 
 
-__all__ = ["Chart", "layout", "legend", "render_svg"]
+__all__ = ["Annotation", "Chart", "Highlight", "layout", "legend", "render_svg"]

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from policies import content
 from policies import flow as engine
-from policies.flowchart import _isotonic, layout, render_svg
+from policies.flowchart import Annotation, Highlight, _isotonic, layout, render_svg
 from tests.policies import factories
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -102,3 +102,54 @@ def test_isotonic_positions_keep_order_and_gaps(targets: list[float], data: Any)
     placed = _isotonic(targets, gaps)
     for (a, b), gap in zip(itertools.pairwise(placed), gaps, strict=True):
         assert b - a >= gap - 1e-6
+
+
+def test_annotations_add_text_an_outline_and_a_badge_per_highlight() -> None:
+    flow = engine.parse(factories.tiny_flow())
+    plain = render_svg(flow, title="Chart", description="About the chart")
+    assert render_svg(flow, title="Chart", description="About the chart", annotations={}).svg == plain.svg
+    slowest, changed = Highlight("slowest", "Slowest"), Highlight("most_changed", "Most changed")
+    annotations = {
+        "q_risk": Annotation("median 14 s · changed 12%", (slowest, changed)),
+        "q_harm": Annotation("median 3 s · changed 0%"),
+        "q_nowhere": Annotation("not in this flow", (slowest,)),  # ignored
+    }
+    chart = render_svg(flow, title="Chart", description="About the chart", annotations=annotations)
+    svg = ET.fromstring(chart.svg)  # noqa: S314
+    groups = {
+        g.findtext(f"{SVG}text/{SVG}tspan"): g
+        for g in svg.iter(f"{SVG}g")
+        if "rcrp-fc__node " in g.get("class", "") + " "
+    }
+    risk = groups["q_risk"]
+    assert "rcrp-fc__node--highlight-slowest" in risk.get("class", "")
+    assert "rcrp-fc__node--highlight-most_changed" in risk.get("class", "")
+    # an outline per highlight (its line pattern is in policies.css), each further out than the box
+    marks = [r.get("class") for r in risk.findall(f"{SVG}rect")]
+    assert marks[:2] == ["rcrp-fc__mark rcrp-fc__mark--slowest", "rcrp-fc__mark rcrp-fc__mark--most_changed"]
+    # the figures and the badges are written, not only coloured
+    words = " ".join(risk.itertext())
+    assert "median 14 s · changed 12%" in words
+    assert "Slowest" in words
+    assert "Most changed" in words
+    notes = [t for t in risk.iter(f"{SVG}tspan") if t.get("class") == "rcrp-fc__note"]
+    assert [t.text for t in notes] == ["median 14 s · changed 12%"]
+    harm = groups["q_harm"]
+    assert "highlight" not in harm.get("class", "")
+    assert not harm.findall(f"{SVG}rect[@class]")
+    assert "median 3 s" in " ".join(harm.itertext())
+    assert sum("rcrp-fc__node--highlight-slowest" in g.get("class", "") for g in svg.iter(f"{SVG}g")) == 1
+    assert "style=" not in chart.svg  # the Content-Security-Policy allows no inline styles
+    assert chart.height > plain.height  # the boxes grew to hold the figures
+    # the boxes still never overlap
+    nodes, _chains = layout(flow, annotations)
+    boxes = [n for n in nodes.values() if n.kind != "dummy"]
+    for a, b in itertools.combinations(boxes, 2):
+        apart_x = a.x + a.width / 2 <= b.x - b.width / 2 or b.x + b.width / 2 <= a.x - a.width / 2
+        apart_y = a.y + a.height <= b.y or b.y + b.height <= a.y
+        assert apart_x or apart_y, (a.key, b.key)
+
+
+def test_a_highlight_kind_must_be_a_safe_class_name() -> None:
+    with pytest.raises(ValueError, match="highlight kind"):
+        Highlight('slow" onload="x', "Slow")

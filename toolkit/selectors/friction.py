@@ -1,10 +1,12 @@
 """Friction analytics for policy owners: per question of one policy version, how long handlers
 spend on it, how often its answer is changed, and how often handlers leave it by the deploy
 override or by asking a supervisor. Reads the most recent decisions on the version only.
+The same figures are laid onto the version's flowchart (friction_flowchart).
 """
 
 from __future__ import annotations
 
+import math
 import statistics
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -12,6 +14,7 @@ from datetime import datetime
 from django.db.models import Prefetch
 
 from policies import flow as engine
+from policies.flowchart import Annotation, Chart, Highlight, render_svg
 from policies.models import PolicyVersion
 from toolkit.models import Decision, DecisionAnswer, Escalation
 from toolkit.selectors import answer_pairs, current_path, decision_facts, decision_flow
@@ -19,6 +22,8 @@ from toolkit.selectors import answer_pairs, current_path, decision_facts, decisi
 RECENT = 5000
 """How many of the version's most recent decisions are read (the figures say how many were)."""
 HANDLER_REASONS = (Escalation.Reason.PARTNER_DISPUTE, Escalation.Reason.UNSURE, Escalation.Reason.OTHER)
+SLOWEST = Highlight("slowest", "Slowest")
+MOST_CHANGED = Highlight("most_changed", "Most changed")
 
 
 @dataclass
@@ -57,6 +62,7 @@ class Friction:
     version: PolicyVersion
     decisions: int
     questions: list[QuestionFriction]
+    flow: engine.Flow | None = None  # the flow the decisions were made on (None when there are none)
 
 
 def _question_at(
@@ -117,4 +123,43 @@ def friction_for_version(version: PolicyVersion, *, recent: int = RECENT) -> Fri
         slowest.slowest = slowest.median > 0
         changed = max(asked, key=lambda r: r.change_rate)
         changed.most_changed = changed.change_rate > 0
-    return Friction(version=version, decisions=len(decisions), questions=list(rows.values()))
+    return Friction(version=version, decisions=len(decisions), questions=list(rows.values()), flow=flow)
+
+
+def friction_annotations(friction: Friction) -> dict[str, Annotation]:
+    """Per question id, the short figures and highlights drawn onto its box in the flowchart."""
+    annotations: dict[str, Annotation] = {}
+    for row in friction.questions:
+        if row.answered:
+            text = f"median {math.floor(row.median + 0.5)} s · changed {row.change_rate}%"
+        else:
+            text = "not answered in these decisions"
+        highlights = tuple(h for h, on in ((SLOWEST, row.slowest), (MOST_CHANGED, row.most_changed)) if on)
+        annotations[row.question_id] = Annotation(text, highlights)
+    return annotations
+
+
+def friction_flowchart(friction: Friction) -> Chart | None:
+    """The version's flowchart with the friction figures on each question (None without decisions).
+    Not cached: the figures change with every decision."""
+    if friction.flow is None:
+        return None
+    version = friction.version
+    marked = [
+        f"{label}: {row.question_id}."
+        for row in friction.questions
+        for label, on in (("Slowest", row.slowest), ("Most changed", row.most_changed))
+        if on
+    ]
+    return render_svg(
+        friction.flow,
+        title=f"Flowchart of {version.element.title}, version {version.number}, with friction figures",
+        description=" ".join(
+            [
+                "Each question shows its median time and how often its answer was changed.",
+                *marked,
+                "The table above gives the same figures.",
+            ]
+        ),
+        annotations=friction_annotations(friction),
+    )

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_safe
 from policies.models import PolicyVersion
 from rcrp.accounts.http import AuthenticatedHttpRequest
 from toolkit.selectors import log
-from toolkit.selectors.friction import friction_for_version
+from toolkit.selectors.friction import friction_flowchart, friction_for_version
 from toolkit.views.common import any_permission_required
 
 
@@ -19,6 +19,9 @@ def friction(request: AuthenticatedHttpRequest, slug: str, number: int) -> HttpR
     version = get_object_or_404(
         PolicyVersion.objects.select_related("element").defer("document"), element__slug=slug, number=number
     )
+    figures = friction_for_version(version)
     return render(
-        request, "toolkit/friction.html", {"friction": friction_for_version(version), "version": version}
+        request,
+        "toolkit/friction.html",
+        {"friction": figures, "chart": friction_flowchart(figures), "version": version},
     )
