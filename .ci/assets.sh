@@ -1,5 +1,5 @@
 #!/bin/sh
-# Copy the built GOV.UK Frontend, MOJ Frontend and htmx files from node_modules into static/vendor.
+# Copy the built GOV.UK Frontend, MOJ Frontend, htmx and Chart.js files from node_modules into static/vendor.
 # Run by `make assets` after `npm ci`. static/vendor is not committed.
 set -eu
 NM=node_modules; DEST=static/vendor
@@ -13,3 +13,5 @@ cp -r $M/assets "$DEST/moj/assets"
 cp $NM/htmx.org/dist/htmx.min.js "$DEST/htmx/"
 # The precompiled CSS points at /assets/...; make it relative so it works under /static/.
 sed -i 's#url(/assets/#url(assets/#g' "$DEST/govuk/govuk-frontend.min.css" "$DEST/moj/moj-frontend.min.css"
+mkdir -p "$DEST/chartjs"
+cp $NM/chart.js/dist/chart.umd.min.js $NM/chart.js/dist/chart.umd.min.js.map "$DEST/chartjs/"

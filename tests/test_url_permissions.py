@@ -181,6 +181,10 @@ LADDER: dict[str, Row] = {
     "toolkit:register-partners":      row("GET",  "302 403 403 403 200 403 403 200 200 403"),
     # The access log: auditors (and administrators) search who read which decision.
     "toolkit:access-log":             row("GET",  "302 403 403 403 403 403 403 200 200 403"),
+    "toolkit:dashboard":              row("GET",  "302 403 403 403 200 403 403 200 200 403"),
+    "toolkit:baseline":               row("GET",  "302 403 403 403 403 403 403 403 200 403"),
+    "toolkit:baseline-enter":         row("POST", "302 403 403 403 403 403 403 403 400 403"),
+    "toolkit:baseline-import":        row("POST", "302 403 403 403 403 403 403 403 400 403"),
     # Policies: everyone reads the published policy; policy owners alone see versions in progress.
     #                                         anon own  oth  walk sup  trn  pol  aud  adm  none
     "policies:library":               row("GET",  "302 200 200 200 200 200 200 200 200 200"),

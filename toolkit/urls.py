@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from toolkit.views import calls, decisions, escalations, friction, register, reviews, start
+from toolkit.views import calls, dashboard, decisions, escalations, friction, register, reviews, start
 
 app_name = "toolkit"
 
@@ -40,4 +40,8 @@ urlpatterns = [
     path("register/", register.register_page, name="register"),
     path("register/escalations.csv", register.register_export, name="register-export"),
     path("register/partners.csv", register.partners_export, name="register-partners"),
+    path("dashboard/", dashboard.dashboard_page, name="dashboard"),
+    path("dashboard/baseline/", dashboard.baseline, name="baseline"),
+    path("dashboard/baseline/enter/", dashboard.baseline_enter, name="baseline-enter"),
+    path("dashboard/baseline/import/", dashboard.baseline_upload, name="baseline-import"),
 ]

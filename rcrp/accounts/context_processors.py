@@ -22,6 +22,11 @@ NAVIGATION: list[tuple[str, str, str]] = [
     ("Reviews", "toolkit:reviews", "accounts.supervise_calls"),
     ("Register", "toolkit:register", "accounts.supervise_calls|accounts.audit_decisions"),
     ("Access log", "toolkit:access-log", "accounts.audit_decisions"),
+    (
+        "Dashboard",
+        "toolkit:dashboard",
+        "accounts.supervise_calls|accounts.audit_decisions|accounts.manage_service",
+    ),
     ("Policy", "policies:library", ""),
     ("Training", "training:dashboard", "accounts.manage_training"),
     ("Floor support", "training:support", "accounts.support_floor"),

@@ -63,6 +63,7 @@ class User(AbstractBaseUser, PermissionsMixin):
             ("manage_training", "Can manage training"),
             ("manage_policies", "Can draft and approve policy"),
             ("audit_decisions", "Can read every decision (read-only)"),
+            ("manage_service", "Can configure the service (baselines, site go-live, support budget)"),
         ]
 
     def __str__(self) -> str:

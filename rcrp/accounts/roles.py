@@ -32,6 +32,7 @@ ROLES: dict[str, tuple[str, ...]] = {
         "accounts.manage_training",
         "accounts.manage_policies",
         "accounts.audit_decisions",
+        "accounts.manage_service",
         "accounts.view_user",
         "accounts.view_auditevent",
     ),

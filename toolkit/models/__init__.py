@@ -315,7 +315,11 @@ class Escalation(models.Model):
 
     class Meta:
         ordering = ["raised_at"]
-        indexes = [models.Index(fields=["answered_at", "raised_at"], name="escalation_open_idx")]
+        indexes = [
+            models.Index(fields=["answered_at", "raised_at"], name="escalation_open_idx"),
+            # the dashboards: escalations raised in a date range
+            models.Index(fields=["raised_at"], name="escalation_raised_idx"),
+        ]
         constraints = [
             # At most one automatic s136 escalation per decision.
             models.UniqueConstraint(
@@ -423,13 +427,16 @@ class DecisionAccess(AppendOnlyModel):
         return f"{self.user} {self.get_kind_display()} {self.at:%d %b %H:%M}"
 
 
+from toolkit.models.dashboard import DailyCount, DeploymentBaseline  # noqa: E402  (split by feature)
 from toolkit.models.review import Review, ReviewItem  # noqa: E402  (the review models, split by feature)
 
 __all__ = [
+    "DailyCount",
     "Decision",
     "DecisionAccess",
     "DecisionAnswer",
     "DecisionNote",
+    "DeploymentBaseline",
     "Escalation",
     "HandoverRecord",
     "Review",

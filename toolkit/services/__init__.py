@@ -2,13 +2,15 @@
 
 Split by feature: `start` (start, deploy and "not a health call" from the start page), `calls`
 (answer, override, complete, notes), `outcome` (what an outcome writes), `escalations` (raise,
-claim, answer), `s136` (the handover clock) and `housekeeping` (the every-minute jobs). The names
+claim, answer), `s136` (the handover clock), `housekeeping` (the every-minute jobs), `rollup`
+(the dashboards' daily counts) and `baseline` (the pre-go-live deployments). The names
 below are the public API, so callers write `services.decision_start(...)` whatever the module.
 """
 
 from __future__ import annotations
 
 from toolkit.services.access import decision_access_record
+from toolkit.services.baseline import baseline_import, baseline_set
 from toolkit.services.calls import (
     AnswerClash,
     StepResult,
@@ -34,6 +36,8 @@ __all__ = [
     "AnswerClash",
     "StepResult",
     "abandon_after",
+    "baseline_import",
+    "baseline_set",
     "decision_access_record",
     "decision_answer",
     "decision_complete",

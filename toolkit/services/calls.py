@@ -34,6 +34,7 @@ from toolkit.selectors import (
 from toolkit.services.escalations import escalation_raise_for_outcome
 from toolkit.services.outcome import outcome_set
 from toolkit.services.override import OUTCOME_FIELDS, apply_override
+from toolkit.services.rollup import rollup_add
 from toolkit.services.s136 import time_today
 
 
@@ -338,6 +339,7 @@ def decision_complete(
             "last_activity_at",
         ]
     )
+    rollup_add(decision)
     audit_event_record(
         actor=actor,
         action="toolkit.decision.completed",

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from rcrp.accounts.audit import audit_event_record
 from toolkit.models import Decision
+from toolkit.services.rollup import rollup_add
 
 
 def decisions_close_stale(*, older_than: dt.timedelta, now: dt.datetime | None = None) -> dict[str, int]:
@@ -34,6 +35,7 @@ def decisions_close_stale(*, older_than: dt.timedelta, now: dt.datetime | None =
             decision.status = status
             decision.completed_at = now
             decision.save(update_fields=["status", "completed_at"])
+            rollup_add(decision)
             audit_event_record(
                 actor=None,
                 action=f"toolkit.decision.{status}",

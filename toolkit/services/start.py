@@ -22,6 +22,7 @@ from rcrp.accounts.models import User
 from toolkit.models import Decision
 from toolkit.selectors import decision_get_latest_for_incident
 from toolkit.services.override import LAS_TICKED, apply_override
+from toolkit.services.rollup import rollup_add
 from training.gate import call_gate_check
 
 
@@ -266,6 +267,7 @@ def decision_start_not_health(
         completed_at=now,
     )
     if created:
+        rollup_add(decision)
         audit_event_record(
             actor=actor,
             action="toolkit.decision.not_a_health_call",
