@@ -14,7 +14,7 @@ from policies import flow as engine
 from policies.models import Element
 from rcrp.accounts.models import User
 from toolkit import services
-from toolkit.models import Decision
+from toolkit.models import Decision, DeploymentBaseline
 from toolkit.selectors import call_state
 
 DEMO_ELEMENTS = ("welfare", "awol", "s136", "transport")
@@ -58,6 +58,31 @@ def seed_latest(*, stdout: Any) -> None:
             made += 1
     queued = services.review_queue_build()
     stdout.write(f"Demo decisions on v{version}: {made} completed; {queued} queued for quality review")
+    _baseline(stdout=stdout)
+
+
+# Pre-go-live deployments a month for the demo's baseline: demo-sized (the demo logs a handful
+# of calls), in the proportions of the elements' demand, with a winter rise.
+DEMO_BASELINE = {"welfare": 12, "awol": 4, "s136": 5, "transport": 3}
+
+
+def _baseline(*, stdout: Any) -> None:
+    """A year of baseline figures, ending a year before this month, entered by the demo admin."""
+    admin = User.objects.filter(staff_number="admin").first()
+    if admin is None or DeploymentBaseline.objects.exists():
+        return
+    first = (timezone.localdate().replace(day=1) - dt.timedelta(days=700)).replace(day=1)
+    months = [(first + dt.timedelta(days=31 * i)).replace(day=1) for i in range(12)]
+    for slug, monthly in DEMO_BASELINE.items():
+        element = Element.objects.get(slug=slug)
+        for month in months:
+            winter = 1.25 if month.month in (11, 12, 1, 2) else 1
+            services.baseline_set(
+                element=element, month=month, deployments=round(monthly * winter), actor=admin
+            )
+    stdout.write(
+        f"Demo baseline: {len(months)} months for each element, {months[0]:%b %Y} to {months[-1]:%b %Y}"
+    )
 
 
 def _start_and_walk(handler: User, slug: str, scenario: content.ScenarioContent, *, ref: str) -> Decision:

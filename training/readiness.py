@@ -198,86 +198,11 @@ class SitePlan:
         return math.ceil(self.sessions_needed * 7 / self.days_left)
 
 
-@dataclass(frozen=True)
-class Bar:
-    label: str
-    value: int
-    x: float
-    y: float
-    width: float
-    height: float
-    label_x: float
-
-    @property
-    def value_y(self) -> float:
-        return self.y - 4
-
-
-@dataclass(frozen=True)
-class BarChart:
-    """Geometry for a server-rendered SVG bar chart (no JavaScript, no inline styles)."""
-
-    bars: list[Bar]
-    width: float
-    height: float
-    plot_top: float
-    plot_bottom: float
-    maximum: int
-    target: int | None
-    target_y: float | None
-
-    @property
-    def label_y(self) -> float:
-        return self.height - 6
-
-    @property
-    def target_label_x(self) -> float:
-        return self.width - 4
-
-    @property
-    def target_label_y(self) -> float | None:
-        return None if self.target_y is None else self.target_y - 4
-
-
-def bar_chart(
-    series: list[tuple[str, int]],
-    *,
-    target: int | None = None,
-    plot_height: float = 160,
-    bar_width: float = 36,
-    gap: float = 12,
-    margin: float = 8,
-    label_space: float = 24,
-    top_space: float = 20,
-) -> BarChart:
-    """Lay out bars for `series` (label, value); `target` draws a horizontal line (e.g. capacity)."""
-    maximum = max([value for _, value in series] + [target or 0, 1])
-    plot_top = top_space
-    plot_bottom = top_space + plot_height
-    bars = []
-    for i, (label, value) in enumerate(series):
-        x = margin + i * (bar_width + gap)
-        h = plot_height * value / maximum
-        bars.append(
-            Bar(
-                label=label,
-                value=value,
-                x=x,
-                y=plot_bottom - h,
-                width=bar_width,
-                height=h,
-                label_x=x + bar_width / 2,
-            )
-        )
-    width = margin * 2 + max(len(series), 1) * (bar_width + gap) - gap
-    target_y = plot_bottom - plot_height * target / maximum if target else None
-    return BarChart(
-        bars=bars,
-        width=width,
-        height=plot_bottom + label_space,
-        plot_top=plot_top,
-        plot_bottom=plot_bottom,
-        maximum=maximum,
-        target=target,
-        target_y=target_y,
-    )
+def weekly_chart(weekly: list[tuple[date, int]], *, capacity: int | None) -> dict[str, object]:
+    """What the Chart.js bar chart draws: completions per week, and the planned capacity as a
+    dashed line (static/js/charts.js). The page's table shows the same figures."""
+    labels = [f"{week:%d %b}" for week, _ in weekly]
+    series: list[dict[str, object]] = [{"label": "Completions", "data": [n for _, n in weekly]}]
+    if capacity:
+        series.append({"label": "Planned capacity", "data": [capacity] * len(weekly)})
+    return {"weekly": {"labels": labels, "series": series, "target": bool(capacity)}}

@@ -189,6 +189,12 @@ def test_ask_a_supervisor_reaches_the_live_list_and_the_answer_reaches_the_handl
     assert "GP insists on a welfare check" in register
     assert "Advice (MetCC supervisor or team leader)" in register
     assert_accessible(desk)
+    # The dashboard counts the escalation (and the call, whether or not it is completed yet).
+    desk.goto(f"{live_server.url}/toolkit/dashboard/")
+    totals = desk.inner_text("#dashboard-totals")
+    assert "1\ndecisions" in totals
+    assert "1\nescalations" in totals
+    assert desk.inner_text("#element-table").count("Concern for welfare") == 1
 
 
 def test_the_call_works_with_javascript_off(

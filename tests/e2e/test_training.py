@@ -65,6 +65,8 @@ def test_a_trainer_records_attendance_by_keyboard_and_readiness_changes(
     page = login_page(trainer)
     page.goto(live_server.url + reverse("training:dashboard"))
     assert figure(page, "trained") == "0 trained (0%)"
+    # The weekly chart is drawn by Chart.js (the dashboards' library) beside its table.
+    page.wait_for_selector("canvas[data-chart='weekly']:not([hidden])")
     assert figure(page, "booked") == "3 booked"
     assert figure(page, "not-booked") == "1 not booked"
 

@@ -144,17 +144,17 @@ def test_sessions_still_needed_per_site(
     assert (plan.places_needed, plan.sessions_needed, plan.sessions_per_week) == (places, sessions, per_week)
 
 
-def test_bar_chart_geometry() -> None:
-    chart = readiness.bar_chart([("a", 0), ("b", 50), ("c", 100)], target=200)
-    assert chart.maximum == 200
-    assert [(b.x, b.y, b.height) for b in chart.bars] == [(8, 180, 0), (56, 140, 40), (104, 100, 80)]
-    assert chart.width == 148  # 2 * 8 margin + 3 * (36 + 12) - 12
-    assert chart.target_y == 20
-    assert chart.height == 204
-
-
-def test_bar_chart_without_data_or_target() -> None:
-    chart = readiness.bar_chart([])
-    assert chart.bars == []
-    assert chart.target_y is None
-    assert chart.maximum == 1
+def test_the_weekly_chart_carries_the_figures_and_the_capacity_line() -> None:
+    weekly = [(date(2026, 11, 2), 40), (date(2026, 11, 9), 75)]
+    chart = readiness.weekly_chart(weekly, capacity=300)["weekly"]
+    assert chart["labels"] == ["02 Nov", "09 Nov"]
+    assert chart["series"] == [
+        {"label": "Completions", "data": [40, 75]},
+        {"label": "Planned capacity", "data": [300, 300]},
+    ]
+    assert chart["target"] is True
+    assert readiness.weekly_chart([], capacity=None)["weekly"] == {
+        "labels": [],
+        "series": [{"label": "Completions", "data": []}],
+        "target": False,
+    }

@@ -180,8 +180,9 @@ def test_the_dashboard_shows_the_figures(client: Any, world: Any, trainer: Any) 
     assert '<span class="rcrp-figure__number">1</span> trained (25%)' in page
     assert '<span class="rcrp-figure__number">1</span> booked' in page
     assert '<span class="rcrp-figure__number">2</span> not booked' in page
-    assert '<svg class="rcrp-chart"' in page
-    assert '<title id="weekly-chart-title">Completions per week</title>' in page
+    assert 'data-chart="weekly" data-chart-source="weekly-chart-data"' in page
+    assert '<script id="weekly-chart-data" type="application/json">' in page
+    assert "vendor/chartjs/chart.umd.min.js" in page
 
 
 def test_the_dashboard_without_a_course_says_so(client: Any, trainer: Any) -> None:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from training import conf, readiness
 from training.models import Booking, Completion, Course, Site, StaffMember, TrainingSession
-from training.readiness import BarChart, Breakdown, Projection, SitePlan
+from training.readiness import Breakdown, Projection, SitePlan
 from training.selectors.roster import NO_TEAM
 
 
@@ -38,7 +39,7 @@ class ReadinessReport:
     by_role: list[Breakdown]
     teams: list[TeamRow]
     weekly: list[tuple[date, int]]
-    chart: BarChart
+    chart: dict[str, Any]  # Chart.js figures (readiness.weekly_chart)
     projection: Projection
     site_plans: list[SitePlan]
     session_capacity: int
@@ -129,7 +130,7 @@ def readiness_get(
     # at least eight weeks on the chart, at most sixteen
     first = min(per_day, default=today)
     weekly = readiness.weekly_series(per_day, until=today, since=min(first, today - timedelta(weeks=7)))[-16:]
-    chart = readiness.bar_chart([(f"{week:%d %b}", n) for week, n in weekly], target=capacity)
+    chart = readiness.weekly_chart(weekly, capacity=capacity)
     projection = readiness.project(
         remaining=overall.untrained, weekly_counts=per_day, today=today, go_live=go_live, capacity=capacity
     )
