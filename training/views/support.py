@@ -93,6 +93,8 @@ def rota(request: AuthenticatedHttpRequest) -> HttpResponse:
             "start": start,
             "previous": start - timedelta(days=7),
             "next": start + timedelta(days=7),
+            "previous_week": f"{start - timedelta(days=7):%Y-%m-%d}",
+            "next_week": f"{start + timedelta(days=7):%Y-%m-%d}",
             "today": timezone.localdate(),
         },
     )
