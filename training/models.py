@@ -108,6 +108,17 @@ class Course(models.Model):
     )
     is_current = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
+    practice_set = models.ForeignKey(
+        "training.PracticeSet",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="courses",
+        help_text="The practice calls that go with this course",
+    )
+    requires_practice = models.BooleanField(
+        default=False, help_text="A completion needs the practice set passed first"
+    )
 
     objects = CourseQuerySet.as_manager()
 
@@ -324,3 +335,30 @@ class SupportLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_topic_display()} for {self.handler} ({self.occurred_at:%d %b %Y})"
+
+
+from training.practice_models import (  # noqa: E402  (the practice models, split by feature)
+    PracticeCard,
+    PracticeResult,
+    PracticeSet,
+    PracticeSetCard,
+)
+
+__all__ = [
+    "AuditAction",
+    "Booking",
+    "Completion",
+    "Course",
+    "PolicyAcknowledgement",
+    "PracticeCard",
+    "PracticeResult",
+    "PracticeSet",
+    "PracticeSetCard",
+    "RotaAssignment",
+    "RotaPlanPeriod",
+    "Shift",
+    "Site",
+    "StaffMember",
+    "SupportLogEntry",
+    "TrainingSession",
+]

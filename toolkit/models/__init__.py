@@ -30,6 +30,15 @@ class DecisionQuerySet(models.QuerySet):  # type: ignore[type-arg]
         return self.select_related("element", "handler", "site")
 
 
+class LiveDecisionManager(models.Manager.from_queryset(DecisionQuerySet)):  # type: ignore[misc]
+    """`Decision.objects`: live calls only. Practice calls are never in the decision log, the
+    dashboards, the review queue, the register, the exports or the escalation queue, because every
+    one of those reads through this manager; only the call pages themselves use `all_calls`."""
+
+    def get_queryset(self) -> DecisionQuerySet:
+        return super().get_queryset().filter(practice=False)
+
+
 class Decision(models.Model):
     """One RCRP call: who took it, under which policy version, the answers, the outcome."""
 
@@ -139,8 +148,17 @@ class Decision(models.Model):
     not_health_reason = models.CharField(
         max_length=20, blank=True, help_text="The start page's 'not a health call' route: what the call is"
     )
+    # Practice on the real flow (the live call page, marked PRACTICE): never a live record.
+    practice = models.BooleanField(default=False)
+    practice_card = models.ForeignKey(
+        "training.PracticeCard", models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    practice_set = models.ForeignKey(
+        "training.PracticeSet", models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
-    objects = DecisionQuerySet.as_manager()
+    objects = LiveDecisionManager()
+    all_calls = DecisionQuerySet.as_manager()  # live and practice: the call pages only
 
     class Meta:
         ordering = ["-started_at"]
@@ -166,6 +184,10 @@ class Decision(models.Model):
             models.CheckConstraint(
                 condition=Q(status="in_progress") | Q(completed_at__isnull=False),
                 name="decision_closed_has_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(practice=True) | Q(practice_card__isnull=True),
+                name="decision_card_only_in_practice",
             ),
         ]
 
