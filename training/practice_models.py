@@ -86,6 +86,9 @@ class PracticeSetCard(models.Model):
         ordering = ["practice_set", "order"]
         constraints = [models.UniqueConstraint(fields=["practice_set", "card"], name="practiceset_card_once")]
 
+    def __str__(self) -> str:
+        return f"{self.order}. {self.card_id} in {self.practice_set_id}"
+
 
 class PracticeResult(AppendOnlyModel):
     """One completed practice call against its card: the outcome given and where the path differed."""

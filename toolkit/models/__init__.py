@@ -149,7 +149,7 @@ class Decision(models.Model):
         max_length=20, blank=True, help_text="The start page's 'not a health call' route: what the call is"
     )
     # Practice on the real flow (the live call page, marked PRACTICE): never a live record.
-    practice = models.BooleanField(default=False)
+    practice = models.BooleanField(default=False, db_default=False)  # raw SQL seeding needs no change
     practice_card = models.ForeignKey(
         "training.PracticeCard", models.PROTECT, null=True, blank=True, related_name="+"
     )
