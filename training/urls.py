@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
 from training.views import readiness, roster, sessions, support
 
@@ -8,6 +8,7 @@ app_name = "training"
 
 urlpatterns = [
     path("", readiness.dashboard, name="dashboard"),
+    path("practice/", include("training.practice_urls")),
     path("readiness/untrained.csv", readiness.untrained_csv, name="untrained-csv"),
     path("staff/", roster.roster, name="roster"),
     path("staff/import/", roster.staff_import, name="import"),
