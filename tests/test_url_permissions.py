@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from policies import flow as engine
 from policies.models import Agency, PolicyScenario, PolicyVersion
+from policies.selectors import flow_for_version
 from tests.policies.factories import (
     PolicyScenarioFactory,
     PolicyVersionFactory,
@@ -50,12 +51,15 @@ from tests.training.factories import (
 )
 from toolkit import services as toolkit_services
 from toolkit.models import Decision, Escalation
+from toolkit.selectors.practice import expected_walk
 from training.models import (
     Booking,
     Course,
+    PracticeCard,
     RotaAssignment,
     RotaPlanPeriod,
     Shift,
+    Site,
     StaffMember,
     TrainingSession,
 )
@@ -146,14 +150,25 @@ LADDER: dict[str, Row] = {
                                           query={"follows": "{w.decision.reference}"}),
     "toolkit:deploy-now":             row("GET",  "302 200 200 403 200 403 403 403 200 403"),
     "toolkit:my-calls":               row("GET",  "302 200 200 403 200 403 403 403 200 403"),
-    "toolkit:call":                   row("GET",  "302 200 404 403 404 403 403 403 404 403"),
-    "toolkit:answer":                 row("POST", "302 302 404 403 404 403 403 403 404 403",
+    "toolkit:call":                   row("GET",  "302 200 404 403 404 404 404 403 404 403"),
+    "toolkit:answer":                 row("POST", "302 302 404 403 404 404 404 403 404 403",
                                           data={"position": "1"}),
-    "toolkit:change":                 row("GET",  "302 200 404 403 404 403 403 403 404 403"),
-    "toolkit:override":               row("GET",  "302 200 404 403 404 403 403 403 404 403"),
-    "toolkit:escalate":               row("GET",  "302 200 404 403 404 403 403 403 404 403"),
-    "toolkit:escalation-status":      row("GET",  "302 200 404 403 404 403 403 403 404 403"),
-    "toolkit:complete":               row("POST", "302 302 404 403 404 403 403 403 404 403"),
+    "toolkit:change":                 row("GET",  "302 200 404 403 404 404 404 403 404 403"),
+    "toolkit:override":               row("GET",  "302 200 404 403 404 404 404 403 404 403"),
+    "toolkit:escalate":               row("GET",  "302 200 404 403 404 404 404 403 404 403"),
+    "toolkit:escalation-status":      row("GET",  "302 200 404 403 404 404 404 403 404 403"),
+    "toolkit:complete":               row("POST", "302 302 404 403 404 404 404 403 404 403"),
+    # Practice: anyone who takes calls, trains or owns policy; a practice call is its handler's only.
+    "toolkit:practice":               row("GET",  "302 200 200 403 200 200 200 403 200 403"),
+    "toolkit:practice-cards-make":    row("POST", "302 403 403 403 403 400 400 403 400 403"),
+    "toolkit:practice-card":          row("GET",  "302 200 200 403 200 200 200 403 200 403",
+                                          on="practice_card"),
+    "toolkit:practice-start":         row("POST", "302 302 302 403 302 302 302 403 302 403",
+                                          on="practice_card"),
+    "toolkit:practice-result":        row("GET",  "302 200 404 403 404 404 404 403 404 403",
+                                          on="practice_call"),
+    "toolkit:practice-card-write":    row("POST", "302 403 403 403 403 404 404 403 404 403",
+                                          on="practice_call"),
     # s136: the call's handler or a supervisor records the handover (stops the clock).
     "toolkit:handover":               row("GET",  "302 200 404 403 200 403 403 403 200 403", on="s136_call"),
     # Escalations: floor walkers, supervisors (and administrators) answer them.
@@ -450,6 +465,37 @@ class World:
             )
         decision.refresh_from_db()
         assert decision.pos_arrival_at is not None, "the s136 clock should be running"
+        return decision
+
+    @cached_property
+    def practice_card(self) -> PracticeCard:
+        """A practice card on the live version, from its scenario."""
+        scenario = self.scenario
+        toolkit_services.practice_cards_make(version=self.live)
+        return PracticeCard.objects.get(policy_version=self.live, scenario_name=scenario.name)
+
+    @cached_property
+    def practice_call(self) -> Decision:
+        """The handler's practice call from the card, walked to its outcome and completed."""
+        handler = self.user("handler")
+        card = self.practice_card
+        decision = toolkit_services.practice_start(actor=handler, card=card)
+        steps = expected_walk(card, flow_for_version(self.live)).asked  # jsonb keeps no key order
+        for position, (question, value) in enumerate((s.question.id, s.value) for s in steps):
+            decision.refresh_from_db()
+            toolkit_services.decision_answer(
+                reference=decision.reference,
+                actor=handler,
+                step=decision.step,
+                position=position,
+                question_id=question,
+                raw_value=value,
+            )
+        decision.refresh_from_db()
+        toolkit_services.decision_complete(
+            reference=decision.reference, actor=handler, step=decision.step, caller_told=True
+        )
+        decision.refresh_from_db()
         return decision
 
     @cached_property

@@ -2,7 +2,17 @@ from __future__ import annotations
 
 from django.urls import path
 
-from toolkit.views import calls, dashboard, decisions, escalations, friction, register, reviews, start
+from toolkit.views import (
+    calls,
+    dashboard,
+    decisions,
+    escalations,
+    friction,
+    practice,
+    register,
+    reviews,
+    start,
+)
 
 app_name = "toolkit"
 
@@ -40,6 +50,12 @@ urlpatterns = [
     path("register/", register.register_page, name="register"),
     path("register/escalations.csv", register.register_export, name="register-export"),
     path("register/partners.csv", register.partners_export, name="register-partners"),
+    path("practice/", practice.practice_home, name="practice"),
+    path("practice/cards/make/", practice.practice_cards_make, name="practice-cards-make"),
+    path("practice/cards/<int:pk>/", practice.practice_card, name="practice-card"),
+    path("practice/cards/<int:pk>/start/", practice.practice_start, name="practice-start"),
+    path("practice/results/<uuid:reference>/", practice.practice_result, name="practice-result"),
+    path("practice/results/<uuid:reference>/card/", practice.practice_card_write, name="practice-card-write"),
     path("dashboard/", dashboard.dashboard_page, name="dashboard"),
     path("dashboard/baseline/", dashboard.baseline, name="baseline"),
     path("dashboard/baseline/enter/", dashboard.baseline_enter, name="baseline-enter"),

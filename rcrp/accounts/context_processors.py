@@ -13,6 +13,7 @@ from django.urls import NoReverseMatch, reverse
 NAVIGATION: list[tuple[str, str, str]] = [
     ("Home", "home", ""),
     ("Calls", "toolkit:start", "accounts.take_calls"),
+    ("Practice", "toolkit:practice", "accounts.take_calls|accounts.manage_training|accounts.manage_policies"),
     ("Escalations", "toolkit:escalations", "accounts.support_floor"),
     (
         "Decisions",

@@ -24,7 +24,9 @@ from rcrp.accounts.models import AppendOnlyModel
 class DecisionQuerySet(models.QuerySet):  # type: ignore[type-arg]
     def for_page(self) -> DecisionQuerySet:
         """What the call pages show with a decision (one query)."""
-        return self.select_related("element", "policy_version", "handler", "site", "handover")
+        return self.select_related(
+            "element", "policy_version", "handler", "site", "handover", "practice_card", "practice_set"
+        )
 
     def for_list(self) -> DecisionQuerySet:
         return self.select_related("element", "handler", "site")

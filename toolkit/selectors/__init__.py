@@ -115,8 +115,11 @@ def call_state(decision: Decision, history: list[DecisionAnswer] | None = None) 
 
 
 def decision_get_for_handler(*, user: User, reference: UUID, lock: bool = False) -> Decision:
-    """A call the user is taking: their own decisions only (404 otherwise)."""
-    qs = Decision.objects.for_page().defer("policy_version__document")
+    """A call the user is taking: their own decisions only (404 otherwise), practice calls too; a
+    user who does not take live calls (a trainer, a policy owner) reaches only practice calls."""
+    qs = Decision.all_calls.for_page().defer("policy_version__document")
+    if not user.has_perm("accounts.take_calls"):
+        qs = qs.filter(practice=True)
     if lock:
         qs = qs.select_for_update(of=("self",))
     try:

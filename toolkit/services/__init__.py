@@ -21,6 +21,13 @@ from toolkit.services.calls import (
 )
 from toolkit.services.escalations import escalation_answer, escalation_claim, escalation_raise
 from toolkit.services.housekeeping import abandon_after, decisions_close_stale
+from toolkit.services.practice import (
+    practice_card_from_call,
+    practice_cards_make,
+    practice_cards_make_for_live,
+    practice_result_record,
+    practice_start,
+)
 from toolkit.services.reviews import review_queue_build, review_record
 from toolkit.services.s136 import HANDOVER_LIMIT, handover_overdue_sweep, handover_record
 from toolkit.services.start import (
@@ -52,6 +59,11 @@ __all__ = [
     "escalation_raise",
     "handover_overdue_sweep",
     "handover_record",
+    "practice_card_from_call",
+    "practice_cards_make",
+    "practice_cards_make_for_live",
+    "practice_result_record",
+    "practice_start",
     "review_queue_build",
     "review_record",
 ]

@@ -34,6 +34,7 @@ from toolkit.selectors import (
 from toolkit.services.escalations import escalation_raise_for_outcome
 from toolkit.services.outcome import outcome_set
 from toolkit.services.override import OUTCOME_FIELDS, apply_override
+from toolkit.services.practice import practice_clock_fact, practice_result_record
 from toolkit.services.rollup import rollup_add
 from toolkit.services.s136 import time_today
 
@@ -222,7 +223,11 @@ def _walk_with_clock(
         and node.bound_to == "arrival_elapsed"
         and not decision.arrival_elapsed
     )
-    if waiting_for_clock and decision.pos_arrival_at is not None:
+    card_clock = practice_clock_fact(decision)
+    if waiting_for_clock and card_clock:
+        decision.arrival_elapsed = card_clock  # practice: the card says how long since arrival
+        walked = engine.walk(flow, pairs, decision_facts(decision))
+    elif waiting_for_clock and decision.pos_arrival_at is not None:
         over = now - decision.pos_arrival_at >= HANDOVER_LIMIT
         decision.arrival_elapsed = engine.ELAPSED[1] if over else engine.ELAPSED[0]
         walked = engine.walk(flow, pairs, decision_facts(decision))
@@ -340,6 +345,7 @@ def decision_complete(
         ]
     )
     rollup_add(decision)
+    practice_result_record(decision, now=now)
     audit_event_record(
         actor=actor,
         action="toolkit.decision.completed",

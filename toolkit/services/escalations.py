@@ -34,6 +34,8 @@ def escalation_raise(
     decision = decision_get_for_handler(user=actor, reference=reference, lock=True)
     if not decision.is_open:
         raise ValidationError("This call is already completed. Add a note to the decision instead.")
+    if decision.practice:
+        raise ValidationError(PRACTICE_ESCALATION, code="practice")
     escalation = Escalation.objects.create(
         decision=decision,
         site_id=decision.site_id,
@@ -48,12 +50,22 @@ def escalation_raise(
     return escalation
 
 
-def escalation_raise_for_outcome(*, decision: Decision, outcome_title: str, now: dt.datetime) -> Escalation:
+PRACTICE_ESCALATION = (
+    "This is a practice call: on a live call this asks a supervisor, who answers on the call page. "
+    "In practice nobody is asked."
+)
+
+
+def escalation_raise_for_outcome(
+    *, decision: Decision, outcome_title: str, now: dt.datetime
+) -> Escalation | None:
     """The escalation an +ESCALATE outcome needs, raised by the system (once per decision).
 
     Called inside the answer's transaction with the decision locked, so the check and the insert
-    cannot race.
+    cannot race. A practice call raises none (the outcome page says a supervisor would be asked).
     """
+    if decision.practice:
+        return None
     existing = Escalation.objects.filter(decision=decision, reason=Escalation.Reason.OUTCOME).first()
     if existing is not None:
         return existing

@@ -22,10 +22,12 @@ def decisions_close_stale(*, older_than: dt.timedelta, now: dt.datetime | None =
     """
     now = now or timezone.now()
     counts = {Decision.Status.ABANDONED.value: 0, Decision.Status.UNCONFIRMED.value: 0}
-    stale = Decision.objects.filter(status=Decision.Status.IN_PROGRESS, last_activity_at__lt=now - older_than)
+    stale = Decision.all_calls.filter(
+        status=Decision.Status.IN_PROGRESS, last_activity_at__lt=now - older_than
+    )
     for pk in stale.values_list("pk", flat=True):
         with transaction.atomic():
-            decision = Decision.objects.select_for_update().get(pk=pk)
+            decision = Decision.all_calls.select_for_update().get(pk=pk)
             if (
                 decision.status != Decision.Status.IN_PROGRESS
                 or decision.last_activity_at >= now - older_than

@@ -29,31 +29,32 @@ from toolkit.selectors import (
     handover_clock,
     reassessments_waiting_for,
 )
+from toolkit.services.escalations import PRACTICE_ESCALATION
 from toolkit.views.common import step_of
 from toolkit.views.start import call_url as _call_url
-from toolkit.views.start import take_calls
+from toolkit.views.start import closed_url, take_or_practise_calls
 
 
 @login_required
-@take_calls
+@take_or_practise_calls
 @require_safe
 def call(request: AuthenticatedHttpRequest, reference: UUID) -> HttpResponse:
     """The page for where the call stands: the next question, or the outcome."""
     decision = decision_get_for_handler(user=request.user, reference=reference)
     if not decision.is_open:
-        return redirect("toolkit:decision", reference=decision.reference)
+        return redirect(closed_url(decision))
     state = call_state(decision)
     return _render_call(request, state)
 
 
 @login_required
-@take_calls
+@take_or_practise_calls
 @require_safe
 def change(request: AuthenticatedHttpRequest, reference: UUID, position: int) -> HttpResponse:
     """Ask an earlier question again; the answer given before is selected."""
     decision = decision_get_for_handler(user=request.user, reference=reference)
     if not decision.is_open:
-        return redirect("toolkit:decision", reference=decision.reference)
+        return redirect(closed_url(decision))
     state = call_state(decision)
     if position >= len(state.path) or decision.override:
         return redirect(_call_url(decision))
@@ -141,7 +142,7 @@ def _posted_answer(request: AuthenticatedHttpRequest) -> tuple[object, str]:
 
 
 @login_required
-@take_calls
+@take_or_practise_calls
 @require_POST
 def answer(request: AuthenticatedHttpRequest, reference: UUID) -> HttpResponse:
     here = reverse("toolkit:call", args=[reference])
@@ -167,7 +168,7 @@ def answer(request: AuthenticatedHttpRequest, reference: UUID) -> HttpResponse:
     except ValidationError as error:
         decision = decision_get_for_handler(user=request.user, reference=reference)
         if not decision.is_open:
-            return redirect("toolkit:decision", reference=reference)
+            return redirect(closed_url(decision))
         state = call_state(decision)
         return _render_call(
             request,
@@ -198,13 +199,13 @@ def answer(request: AuthenticatedHttpRequest, reference: UUID) -> HttpResponse:
 
 
 @login_required
-@take_calls
+@take_or_practise_calls
 @require_http_methods(["GET", "POST"])
 def override(request: AuthenticatedHttpRequest, reference: UUID) -> HttpResponse:
     """Immediate risk: deploy police now. One short reason, never refused; +LAS when ticked."""
     decision = decision_get_for_handler(user=request.user, reference=reference)
     if not decision.is_open:
-        return redirect("toolkit:decision", reference=decision.reference)
+        return redirect(closed_url(decision))
     if request.method == "POST":
         form = OverrideForm(request.POST)
         form.is_valid()  # never blocks: an over-long reason is cut, an empty one recorded as such
@@ -219,12 +220,16 @@ def override(request: AuthenticatedHttpRequest, reference: UUID) -> HttpResponse
 
 
 @login_required
-@take_calls
+@take_or_practise_calls
 @require_http_methods(["GET", "POST"])
 def escalate(request: AuthenticatedHttpRequest, reference: UUID) -> HttpResponse:
     decision = decision_get_for_handler(user=request.user, reference=reference)
     if not decision.is_open:
-        return redirect("toolkit:decision", reference=decision.reference)
+        return redirect(closed_url(decision))
+    if decision.practice:  # the same key and page, but nobody is asked
+        return render(
+            request, "toolkit/escalate.html", {"decision": decision, "practice_note": PRACTICE_ESCALATION}
+        )
     form = EscalateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.escalation_raise(
@@ -242,7 +247,7 @@ def escalate(request: AuthenticatedHttpRequest, reference: UUID) -> HttpResponse
 
 
 @login_required
-@take_calls
+@take_or_practise_calls
 @require_safe
 @background_poll
 def escalation_status(request: AuthenticatedHttpRequest, reference: UUID) -> HttpResponse:
@@ -262,7 +267,7 @@ def escalation_status(request: AuthenticatedHttpRequest, reference: UUID) -> Htt
 
 
 @login_required
-@take_calls
+@take_or_practise_calls
 @require_POST
 def complete(request: AuthenticatedHttpRequest, reference: UUID) -> HttpResponse:
     try:
@@ -282,6 +287,7 @@ def complete(request: AuthenticatedHttpRequest, reference: UUID) -> HttpResponse
     if result.conflict:
         messages.warning(request, result.message)
         return redirect("toolkit:call", reference=reference)
-    if result.recorded:
+    decision = decision_get_for_handler(user=request.user, reference=reference)
+    if result.recorded and not decision.practice:
         messages.success(request, "Call completed. The decision is saved and can no longer be changed.")
-    return redirect("toolkit:decision", reference=reference)
+    return redirect(closed_url(decision))

@@ -21,14 +21,28 @@ from toolkit import services
 from toolkit.forms import HandoverForm, OverrideForm, StartForm, normalise_incident_ref
 from toolkit.models import Decision
 from toolkit.selectors import decision_get_for_reader, decision_list_mine, handover_clock
+from toolkit.selectors.practice import PRACTISERS
 from toolkit.views.common import any_permission_required
 from training.gate import call_gate_check
 
 take_calls = permission_required("accounts.take_calls", raise_exception=True)
 
 
+def take_or_practise_calls(view: Any) -> Any:
+    """The call pages: live calls for handlers; practice calls for anyone who practises (a trainer
+    or policy owner reaches only their own practice calls: see decision_get_for_handler)."""
+    return any_permission_required(*PRACTISERS)(view)
+
+
 def call_url(decision: Decision) -> str:
     return reverse("toolkit:call", args=[decision.reference])
+
+
+def closed_url(decision: Decision) -> str:
+    """Where a call goes once closed: its decision page, or a practice call's comparison."""
+    if decision.practice:
+        return reverse("toolkit:practice-result", args=[decision.reference])
+    return reverse("toolkit:decision", args=[decision.reference])
 
 
 def _token(data: QueryDict) -> UUID | None:

@@ -1,5 +1,5 @@
 """Run every minute by the scheduler: s136 handovers past 60 minutes, stale calls closed, and the
-quality-review queue filled by its rules."""
+quality-review queue filled by its rules, and practice cards made from each live version's scenarios."""
 
 from __future__ import annotations
 
@@ -7,7 +7,14 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from toolkit.services import abandon_after, decisions_close_stale, handover_overdue_sweep, review_queue_build
+from policies.models import PolicyVersion
+from toolkit.services import (
+    abandon_after,
+    decisions_close_stale,
+    handover_overdue_sweep,
+    practice_cards_make_for_live,
+    review_queue_build,
+)
 
 
 class Command(BaseCommand):
@@ -20,7 +27,10 @@ class Command(BaseCommand):
         raised = handover_overdue_sweep()
         closed = decisions_close_stale(older_than=abandon_after())
         queued = review_queue_build()
+        live = list(PolicyVersion.objects.filter(status=PolicyVersion.Status.PUBLISHED))
+        cards = practice_cards_make_for_live(versions=live)
         self.stdout.write(
             f"s136 handovers overdue: {raised}; calls abandoned: {closed['abandoned']}; "
-            f"outcome reached, not completed: {closed['unconfirmed']}; queued for review: {queued}"
+            f"outcome reached, not completed: {closed['unconfirmed']}; queued for review: {queued}; "
+            f"practice cards made: {cards}"
         )
