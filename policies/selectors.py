@@ -81,9 +81,11 @@ def flow_for_hash(content_hash: str, load_document: Callable[[], Any]) -> engine
 
 
 def flow_cache_clear() -> None:
-    """Empty the parsed-flow cache (tests)."""
+    """Empty the parsed-flow cache and the changed-question answers (tests)."""
     with _flow_cache_lock:
         _flow_cache.clear()
+        _changed_cache.clear()
+        _changed_by_version.clear()
 
 
 # --- Agencies ----------------------------------------------------------------------------------------
@@ -503,3 +505,55 @@ def policy_version_diff(old: PolicyVersion, new: PolicyVersion) -> list[DiffGrou
             groups[change.node] = DiffGroup(change.node, what, title, [])
         groups[change.node].changes.append(change)
     return list(groups.values())
+
+
+def policy_version_before(version: PolicyVersion) -> PolicyVersion | None:
+    """The element's version this one replaced: the highest-numbered published or retired one
+    below it (one query; None for a first version)."""
+    return (
+        PolicyVersion.objects.filter(
+            element_id=version.element_id,
+            number__lt=version.number,
+            status__in=[PolicyVersion.Status.PUBLISHED, PolicyVersion.Status.RETIRED],
+        )
+        .order_by("-number")
+        .first()
+    )
+
+
+_changed_cache: OrderedDict[tuple[str, str], dict[str, list[str]]] = OrderedDict()
+
+
+def changed_questions(version: PolicyVersion, before: PolicyVersion | None) -> dict[str, list[str]]:
+    """Each question of `version` that is new or changed since `before`, with what changed in words.
+    Versions never change once published, so the answer is kept per pair of content hashes."""
+    if before is None:
+        return {}
+    key = (before.content_hash, version.content_hash)
+    with _flow_cache_lock:
+        if key in _changed_cache:
+            return _changed_cache[key]
+    new_flow = flow_for_version(version)
+    found: dict[str, list[str]] = {}
+    for group in policy_version_diff(before, version):
+        if group.what == "question" and isinstance(new_flow.get(group.node), engine.Question):
+            found[group.node] = [str(change) for change in group.changes]
+    with _flow_cache_lock:
+        _changed_cache[key] = found
+        while len(_changed_cache) > _FLOW_CACHE_SIZE:
+            _changed_cache.popitem(last=False)
+    return found
+
+
+_changed_by_version: dict[tuple[int, str], dict[str, list[str]]] = {}
+
+
+def changed_questions_for(version: PolicyVersion) -> dict[str, list[str]]:
+    """`changed_questions` since the version this one replaced, kept per version (its predecessor
+    and both documents are fixed once it is published): no query after the first call."""
+    key = (version.pk, version.content_hash)
+    found = _changed_by_version.get(key)
+    if found is None:
+        found = changed_questions(version, policy_version_before(version))
+        _changed_by_version[key] = found
+    return found

@@ -210,6 +210,8 @@ TRAINING_GATE_MODE = env_str("TRAINING_GATE_MODE", "warn")
 GO_LIVE_DATE = env_str("GO_LIVE_DATE", "2023-11-01")
 TRAINING_WEEKLY_CAPACITY = env_int("TRAINING_WEEKLY_CAPACITY", 300)
 TRAINING_SESSION_CAPACITY = env_int("TRAINING_SESSION_CAPACITY", 20)
+# Site-by-site go-live: the share of a site's staff trained (percent) before RCRP goes live there.
+GO_LIVE_THRESHOLD_PERCENT = env_int("GO_LIVE_THRESHOLD_PERCENT", 90)
 # The toolkit: incident reference format from the command-and-control system, and how long an
 # untouched call stays in progress before `toolkit_housekeeping` marks it abandoned.
 INCIDENT_REF_PATTERN = env_str("INCIDENT_REF_PATTERN", r"^CAD ?\d{1,6}/\d{1,2}[A-Z]{3}\d{2}$")

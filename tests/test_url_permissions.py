@@ -56,6 +56,7 @@ from training.models import (
     Booking,
     Course,
     PracticeCard,
+    PracticeSet,
     RotaAssignment,
     RotaPlanPeriod,
     Shift,
@@ -63,6 +64,7 @@ from training.models import (
     StaffMember,
     TrainingSession,
 )
+from training.services.practice import practice_set_create
 
 # The columns of the ladder, in order. "handler" owns the objects (the decision, its escalation);
 # "other_handler" is a second call handler; "outsider" is signed in with no role at all.
@@ -169,6 +171,10 @@ LADDER: dict[str, Row] = {
                                           on="practice_call"),
     "toolkit:practice-card-write":    row("POST", "302 403 403 403 403 404 404 403 404 403",
                                           on="practice_call"),
+    "training:practice-sets":         row("GET",  "302 403 403 403 403 200 403 403 200 403"),
+    "training:practice-set-new":      row("GET",  "302 403 403 403 403 200 403 403 200 403"),
+    "training:practice-set":          row("GET",  "302 403 403 403 403 200 403 403 200 403",
+                                          on="practice_set"),
     # s136: the call's handler or a supervisor records the handover (stops the clock).
     "toolkit:handover":               row("GET",  "302 200 404 403 200 403 403 403 200 403", on="s136_call"),
     # Escalations: floor walkers, supervisors (and administrators) answer them.
@@ -231,14 +237,20 @@ LADDER: dict[str, Row] = {
     #                                         anon own  oth  walk sup  trn  pol  aud  adm  none
     "training:dashboard":             row("GET",  "302 403 403 403 403 200 403 403 200 403"),
     "training:untrained-csv":         row("GET",  "302 403 403 403 403 200 403 403 200 403"),
+    # Site-by-site go-live: administrators (accounts.manage_service) switch RCRP on or off.
+    "training:go-live":               row("GET",  "302 403 403 403 403 403 403 403 200 403"),
+    "training:go-live-site":          row("GET",  "302 403 403 403 403 403 403 403 200 403", on="site"),
     "training:roster":                row("GET",  "302 403 403 403 403 200 403 403 200 403"),
     "training:import":                row("GET",  "302 403 403 403 403 200 403 403 200 403"),
     "training:staff-detail":          row("GET",  "302 403 403 403 403 200 403 403 200 403", on="staff"),
     "training:staff-active":          row("POST", "302 403 403 403 403 302 403 403 302 403", on="staff"),
     "training:staff-book":            row("GET",  "302 403 403 403 403 200 403 403 200 403", on="staff"),
+    "training:staff-completion":      row("GET",  "302 403 403 403 403 200 403 403 200 403", on="staff"),
+    "training:staff-link-account":    row("GET",  "302 403 403 403 403 200 403 403 200 403", on="staff"),
     "training:courses":               row("GET",  "302 403 403 403 403 200 403 403 200 403"),
     "training:course-create":         row("GET",  "302 403 403 403 403 200 403 403 200 403"),
     "training:course-make-current":   row("POST", "302 403 403 403 403 302 403 403 302 403", on="course"),
+    "training:course-practice":       row("GET",  "302 403 403 403 403 200 403 403 200 403", on="course"),
     "training:sessions":              row("GET",  "302 403 403 403 403 200 403 403 200 403"),
     "training:session-create":        row("GET",  "302 403 403 403 403 200 403 403 200 403"),
     "training:session-detail":        row("GET",  "302 403 403 403 403 200 403 403 200 403", on="session"),
@@ -250,14 +262,18 @@ LADDER: dict[str, Row] = {
     "training:acknowledgements":      row("GET",  "302 403 403 403 403 200 403 403 200 403"),
     "training:acknowledgement-detail":
                                       row("GET",  "302 403 403 403 403 200 403 403 200 403", on="live"),
-    # Floor walkers: the rota and the support log; supervisors plan who walks the floor.
-    "training:rota":                  row("GET",  "302 403 403 200 200 403 403 403 200 403"),
+    # Floor walkers: the rota and the support log; supervisors plan who walks the floor; trainers
+    # read the rota.
+    "training:rota":                  row("GET",  "302 403 403 200 200 200 403 403 200 403"),
     "training:rota-assign":           row("GET",  "302 403 403 403 200 403 403 403 200 403"),
     "training:rota-remove":           row("POST", "302 403 403 403 302 403 403 403 302 403", on="rota_entry"),
     "training:rota-plan":             row("GET",  "302 403 403 403 403 200 403 403 200 403"),
     "training:rota-plan-delete":      row("POST", "302 403 403 403 403 302 403 403 302 403", on="rota_plan"),
     "training:support":               row("GET",  "302 403 403 200 200 403 403 403 200 403"),
     "training:support-summary":       row("GET",  "302 403 403 403 200 403 403 403 200 403"),
+    # The support plan against its budget: supervisors and trainers read it, administrators enter it.
+    "training:support-budget":        row("GET",  "302 403 403 403 200 200 403 403 200 403"),
+    "training:support-budget-edit":   row("GET",  "302 403 403 403 403 403 403 403 200 403"),
 }
 # fmt: on
 
@@ -475,6 +491,12 @@ class World:
         return PracticeCard.objects.get(policy_version=self.live, scenario_name=scenario.name)
 
     @cached_property
+    def practice_set(self) -> PracticeSet:
+        return practice_set_create(
+            title="Set", pass_mark=1, card_ids=[self.practice_card.pk], actor=self.user("trainer")
+        )
+
+    @cached_property
     def practice_call(self) -> Decision:
         """The handler's practice call from the card, walked to its outcome and completed."""
         handler = self.user("handler")
@@ -538,6 +560,11 @@ class World:
             floor_walker=self.user("floor_walker"),
             created_by=self.user("supervisor"),
         )
+
+    @cached_property
+    def site(self) -> Site:
+        """A site (its go-live page)."""
+        return site("hendon")
 
     @cached_property
     def rota_plan(self) -> RotaPlanPeriod:

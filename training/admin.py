@@ -17,7 +17,9 @@ from training.models import (
     RotaAssignment,
     RotaPlanPeriod,
     Site,
+    SiteGoLive,
     StaffMember,
+    SupportBudget,
     SupportLogEntry,
     TrainingSession,
 )
@@ -40,7 +42,20 @@ class ReadOnlyHistoryAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):  # type: ignore[t
 
 @admin.register(Site)
 class SiteAdmin(ReadOnlyAdmin):
-    list_display = ["name", "slug"]
+    list_display = ["name", "slug", "live_from"]
+
+
+@admin.register(SiteGoLive)
+class SiteGoLiveAdmin(ReadOnlyAdmin):
+    list_display = ["at", "site", "live", "trained_share", "threshold_percent", "by"]
+    list_filter = ["site", "live"]
+    list_select_related = ["site", "by"]
+
+
+@admin.register(SupportBudget)
+class SupportBudgetAdmin(ReadOnlyAdmin):
+    list_display = ["entered_at", "total", "day_rate", "plan_ends_on", "entered_by"]
+    list_select_related = ["entered_by"]
 
 
 @admin.register(StaffMember)
@@ -73,7 +88,7 @@ class BookingAdmin(ReadOnlyHistoryAdmin):
 
 @admin.register(Completion)
 class CompletionAdmin(ReadOnlyHistoryAdmin):
-    list_display = ["staff", "course", "completed_on", "trainer"]
+    list_display = ["staff", "course", "completed_on", "route", "trainer"]
     search_fields = ["staff__staff_number", "staff__full_name"]
     list_select_related = ["staff", "course", "trainer"]
 

@@ -8,8 +8,11 @@ class TrainingConfig(AppConfig):
     verbose_name = "Training"
 
     def ready(self) -> None:
-        from rcrp.accounts.reference import connect
-        from training import checks  # noqa: F401  (registers the settings check)
-        from training.reference import SITES
+        from django.db.models.signals import post_migrate
 
-        connect(self, "training.Site", "slug", SITES)
+        from training import checks  # noqa: F401  (registers the settings check)
+        from training.reference import ensure_sites_after_migrate
+
+        post_migrate.connect(
+            ensure_sites_after_migrate, sender=self, weak=False, dispatch_uid="reference:training.Site"
+        )

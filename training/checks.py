@@ -13,7 +13,12 @@ from training import conf
 @register()
 def check_training_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     errors = []
-    for reader in (conf.go_live_date, conf.weekly_capacity, conf.session_capacity):
+    for reader in (
+        conf.go_live_date,
+        conf.weekly_capacity,
+        conf.session_capacity,
+        conf.go_live_threshold_percent,
+    ):
         try:
             reader()
         except ImproperlyConfigured as error:

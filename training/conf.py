@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 DEFAULT_GO_LIVE = "2023-11-01"
+DEFAULT_GO_LIVE_THRESHOLD = 90
 
 
 def go_live_date() -> date:
@@ -29,6 +30,18 @@ def weekly_capacity() -> int:
 def session_capacity() -> int:
     """TRAINING_SESSION_CAPACITY: places in a typical session (new sessions and "sessions needed")."""
     return _positive("TRAINING_SESSION_CAPACITY", 20)
+
+
+def go_live_threshold_percent() -> int:
+    """GO_LIVE_THRESHOLD_PERCENT: the share of a site's current staff (percent, 1 to 100) who should
+    have completed the current course before RCRP goes live there. An administrator may switch a
+    site on below it, with an explicit confirmation and a note."""
+    value = getattr(settings, "GO_LIVE_THRESHOLD_PERCENT", DEFAULT_GO_LIVE_THRESHOLD)
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 100:
+        raise ImproperlyConfigured(
+            f"GO_LIVE_THRESHOLD_PERCENT must be a whole number from 1 to 100, not {value!r}"
+        )
+    return value
 
 
 def _positive(name: str, default: int) -> int:

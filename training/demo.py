@@ -1,9 +1,12 @@
 """Demo data for `make run` (called by seed_demo): a roster of 2,500 staff across the three sites
-with realistic progress, the sessions behind it, a floor-walker plan and rota, and support entries.
+with realistic progress, the sessions behind it, a floor-walker plan and rota with some shifts
+short, the support budget, support entries, and site-by-site go-live: Lambeth (the demo call
+handler's site, so the demo calls still work) is live, Hendon and Bow not yet.
 
 Idempotent and quick: the roster, sessions and bookings are made once with bulk inserts; the demo
 users' roster links, the course and the demo handler's training are checked on every run. Dates
-are relative to today: training began six weeks ago and runs four weeks ahead.
+are relative to today: training began six weeks ago and runs four weeks ahead; when go-live has
+passed, floor-walker support began four weeks ago.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import random
 import uuid
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import Group
@@ -21,7 +25,7 @@ from simple_history.utils import bulk_create_with_history
 from policies.models import PolicyVersion
 from rcrp.accounts.models import User
 from rcrp.accounts.roles import FLOOR_WALKER, TRAINER
-from training import conf, readiness
+from training import conf, readiness, services
 from training.models import (
     Booking,
     Completion,
@@ -31,7 +35,9 @@ from training.models import (
     RotaPlanPeriod,
     Shift,
     Site,
+    SiteGoLive,
     StaffMember,
+    SupportBudget,
     SupportLogEntry,
     TrainingSession,
 )
@@ -171,6 +177,8 @@ EXTRA_TRAINERS = {"trainer.hendon": ("hendon", "Hana Trainer"), "trainer.bow": (
 EXTRA_WALKERS = 12
 SESSION_HOUR = {0: 9, 1: 13, 2: 9, 3: 13}  # Monday to Thursday: morning or afternoon sessions
 SESSION_PLACES = 20
+LIVE_SITE = "lambeth"  # the demo handler's site (DEMO_STAFF): the demo calls need it live
+SUPPORT_WEEKS_BEHIND = 4  # when go-live has passed, floor-walker support began this long ago
 
 
 def seed(*, stdout: Any) -> None:
@@ -188,6 +196,11 @@ def seed(*, stdout: Any) -> None:
         _link_demo_users(today, course)
         if not RotaPlanPeriod.objects.exists():
             _rota(rng, today, sites, walkers)
+        admin = User.objects.filter(staff_number="admin").first()
+        if admin is not None and not SupportBudget.objects.exists():
+            _budget(admin)
+        if admin is not None and not SiteGoLive.objects.filter(by__isnull=False).exists():
+            _go_live(admin, sites, stdout)
         if not SupportLogEntry.objects.exists():
             _support(rng, today, walkers)
 
@@ -341,6 +354,7 @@ def _sessions_and_bookings(
                         session=session,
                         trainer=session.trainer,
                         completed_on=timezone.localdate(session.starts_at),
+                        route=Completion.Route.SESSION,
                         recorded_by=session.trainer,
                         recorded_at=session.starts_at + timedelta(hours=4),
                     )
@@ -364,17 +378,25 @@ def _link_demo_users(today: date, course: Course) -> None:
             Booking.objects.filter(staff=staff, status=Booking.Status.BOOKED).update(
                 status=Booking.Status.CANCELLED
             )
-            Completion.objects.create(staff=staff, course=course, completed_on=today)
+            Completion.objects.create(
+                staff=staff,
+                course=course,
+                completed_on=today,
+                route=Completion.Route.OTHER,
+                evidence_note="Demo login: trained so that the demo calls can be taken",
+            )
         pending = PolicyVersion.objects.published().filter(acknowledgement_required=True)
         for version in pending.exclude(acknowledgements__user=user):
             PolicyAcknowledgement.objects.create(user=user, policy_version=version)
 
 
 def _rota(rng: random.Random, today: date, sites: dict[str, Site], walkers: list[User]) -> None:
-    """A plan that starts at go-live (or this week, if go-live has passed) at 18 a day and tapers
-    over six months, and the rota for this week and next."""
+    """A plan that starts at go-live (or four weeks ago, if go-live has passed) at 18 a day and
+    tapers over six months, and the rota from then (at most four weeks back) to the end of next
+    week, with some shifts short of the plan."""
     go_live = conf.go_live_date()
-    start = go_live if go_live > today else readiness.week_start(today)
+    this_week = readiness.week_start(today)
+    start = go_live if go_live > today else this_week - timedelta(weeks=SUPPORT_WEEKS_BEHIND)
     RotaPlanPeriod.objects.bulk_create(
         [
             RotaPlanPeriod(starts_on=start, walkers_per_shift=2, note="Go-live: 18 a day"),
@@ -387,8 +409,9 @@ def _rota(rng: random.Random, today: date, sites: dict[str, Site], walkers: list
         ]
     )
     assignments = []
-    for offset in range(14):
-        day = readiness.week_start(today) + timedelta(days=offset)
+    first = this_week - timedelta(weeks=SUPPORT_WEEKS_BEHIND)
+    for offset in range((this_week + timedelta(weeks=2) - first).days):
+        day = first + timedelta(days=offset)
         if day < start:
             continue
         pool = walkers[:]
@@ -396,14 +419,52 @@ def _rota(rng: random.Random, today: date, sites: dict[str, Site], walkers: list
             rng.shuffle(pool)
             chosen = iter(pool)
             for slug in ("bow", "hendon", "lambeth"):
-                needed = (
-                    1 if (slug == "bow" and shift == Shift.NIGHT and offset % 3 == 0) else 2
-                )  # a few gaps
+                needed = 2
+                if slug == "bow" and shift == Shift.NIGHT and offset % 3 == 0:
+                    needed = 1  # a few gaps: Bow's night shift every third day
+                elif slug == "hendon" and shift == Shift.LATE and day.weekday() == 6:
+                    needed = 0  # and nobody on Hendon's late shift on Sundays
                 for _ in range(needed):
                     assignments.append(
                         RotaAssignment(date=day, site=sites[slug], shift=shift, floor_walker=next(chosen))
                     )
     RotaAssignment.objects.bulk_create(assignments)
+
+
+def _budget(admin: User) -> None:
+    """The support budget the plan was set with: £1,500,000 at a blended £706 a day, the senior
+    consultant two days a week at the same rate, for the plan's six months."""
+    first = RotaPlanPeriod.objects.order_by("starts_on").values_list("starts_on", flat=True).first()
+    if first is None:
+        return
+    services.support_budget_set(
+        total=Decimal("1500000"),
+        day_rate=Decimal("706"),
+        consultant_day_rate=Decimal("706"),
+        consultant_days_per_week=Decimal("2"),
+        plan_ends_on=first + timedelta(weeks=26) - timedelta(days=1),
+        note="Demo: the figures the support plan was set with",
+        actor=admin,
+    )
+
+
+def _go_live(admin: User, sites: dict[str, Site], stdout: Any) -> None:
+    """RCRP live at the demo handler's site only: the others wait for their training."""
+    for slug, site in sites.items():
+        site.refresh_from_db()
+        if slug == LIVE_SITE and not site.is_live:
+            services.site_go_live_set(
+                site=site,
+                live=True,
+                actor=admin,
+                note="Demo: the first site to go live",
+                below_threshold_confirmed=True,
+            )
+        elif slug != LIVE_SITE and site.is_live:
+            services.site_go_live_set(
+                site=site, live=False, actor=admin, note=f"Demo: {site} goes live when its staff are trained"
+            )
+    stdout.write(f"Training: RCRP live at {sites[LIVE_SITE]} only.")
 
 
 def _support(rng: random.Random, today: date, walkers: list[User]) -> None:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from policies.models import PolicyVersion
 from rcrp.accounts.models import User
 from training import conf
-from training.models import Course, Shift, Site, StaffMember, SupportLogEntry
+from training.models import Course, PracticeSet, Shift, Site, StaffMember, SupportLogEntry
 from training.selectors import ACTIVE_CHOICES, STATUS_CHOICES
 from training.services.support import DECISION_REFERENCE
 
@@ -105,6 +105,56 @@ class RosterFilterForm(forms.Form):
         return data
 
 
+class PracticeSetChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: PracticeSet) -> str:  # type: ignore[override]
+        return f"{obj.title} (pass mark {obj.pass_mark})"
+
+
+def practice_fields() -> dict[str, forms.Field]:
+    """The course's practice set and whether completing the course needs it passed."""
+    return {
+        "practice_set": PracticeSetChoiceField(
+            label="Practice set (optional)",
+            queryset=PracticeSet.objects.order_by("title", "pk"),
+            required=False,
+            empty_label="No practice set",
+            help_text="The practice calls on the real flows that go with this course",
+        ),
+        "requires_practice": forms.BooleanField(
+            label="Completing the course needs the practice set passed",
+            help_text="Nobody can be recorded as completing it until they have passed the set's pass mark",
+            required=False,
+        ),
+    }
+
+
+def clean_practice(form: forms.Form) -> None:
+    data = form.cleaned_data
+    if data.get("requires_practice") and not data.get("practice_set") and "practice_set" not in form.errors:
+        form.add_error(
+            "practice_set", "Choose the practice set that must be passed, or untick the requirement"
+        )
+
+
+class CoursePracticeForm(forms.Form):
+    """The practice set of an existing course version, and whether a completion needs it passed."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields.update(practice_fields())
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Field.select("practice_set"),
+            Field.checkbox("requires_practice", small=True),
+            Button("submit", "Save the practice requirement"),
+        )
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        clean_practice(self)
+        return self.cleaned_data
+
+
 class CourseForm(forms.Form):
     title = forms.CharField(label="Title", max_length=200, initial="RCRP course")
     version = forms.IntegerField(label="Version", min_value=1, widget=number_input())
@@ -128,6 +178,7 @@ class CourseForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields.update(practice_fields())
         self.fields["policy_versions"].queryset = (
             PolicyVersion.objects.filter(status__in=["approved", "published"])
             .select_related("element")
@@ -141,9 +192,16 @@ class CourseForm(forms.Form):
             Field.text("version", field_width=Fixed.FIVE),
             Field.text("duration_minutes", field_width=Fixed.FIVE),
             Field.checkboxes("policy_versions", legend_size=Size.SMALL, small=True),
+            Field.select("practice_set"),
+            Field.checkbox("requires_practice", small=True),
             Field.checkbox("make_current", small=True),
             Button("submit", "Add course version"),
         )
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        clean_practice(self)
+        return self.cleaned_data
 
     def clean_version(self) -> int:
         version = self.cleaned_data["version"]

@@ -8,6 +8,10 @@ and the only thing a GateResult can refuse is starting a call (`may_start_call`)
 A user is ready when they have completed the current course version and acknowledged every
 published policy version that requires acknowledgement. Each reason is a plain sentence; `links`
 holds, position for position, where the user can act on it ("" when there is nowhere to go).
+
+Site-by-site go-live is a separate question, `site_is_live(user)`: before RCRP is live at the
+user's site they use practice mode and the deploy override only. It is asked before a live call
+starts and never before the deploy override.
 """
 
 from __future__ import annotations
@@ -64,6 +68,23 @@ class Reason(str):
         reason = super().__new__(cls, text)
         reason.link = link
         return reason
+
+
+def site_is_live(user: User) -> bool:
+    """Is RCRP live at the user's site (the site of their roster entry)? One query.
+
+    True when that cannot be known: the user has no roster entry (or it names no site), so the
+    site gate does not hold them back; the course part of the gate (`call_gate_check`) still
+    tells them to get their account linked. A leaver's roster entry still names their site.
+    Only a live call asks this: the deploy override never does, so a site that is not live never
+    stands in the way of deploying police.
+    """
+    if user.pk is None:  # not signed in: no roster entry to read
+        return True
+    row = StaffMember.objects.filter(user_id=user.pk).values_list("site_id", "site__live_from").first()
+    if row is None or row[0] is None:
+        return True
+    return row[1] is not None
 
 
 def call_gate_check(*, user: User) -> GateResult:

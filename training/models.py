@@ -4,6 +4,7 @@ acknowledgements and the post-go-live floor-walker rota and support log."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -34,6 +35,15 @@ class AuditAction(models.TextChoices):
     ROTA_REMOVED = "training.rota.removed", "Floor walker taken off the rota"
     PLAN_CHANGED = "training.rotaplan.changed", "Floor-walker plan changed"
     SUPPORT_RECORDED = "training.support.recorded", "Floor-walker support recorded"
+    SITE_SWITCHED_ON = "training.site.switched_on", "RCRP switched on at a site"
+    SITE_SWITCHED_OFF = "training.site.switched_off", "RCRP switched off at a site"
+    SUPPORT_BUDGET_ENTERED = "training.supportbudget.entered", "Support budget figures entered"
+    RECORD_COMPLETED_OUTSIDE_SESSION = (
+        "training.record.recorded_outside_session",
+        "Completion recorded outside a session",
+    )
+    STAFF_ACCOUNT_LINKED = "training.staff.linked", "Roster entry linked to a sign-in account"
+    COURSE_PRACTICE_CHANGED = "training.course.practice_changed", "Course practice requirement changed"
 
 
 class Shift(models.TextChoices):
@@ -45,16 +55,55 @@ class Shift(models.TextChoices):
 
 
 class Site(models.Model):
-    """A MetCC control-room site: Lambeth, Hendon or Bow."""
+    """A MetCC control-room site: Lambeth, Hendon or Bow.
+
+    `live_from` is when RCRP went live there (null: not live yet, so its handlers use practice
+    mode and the deploy override only). Only `site_go_live_set` changes it, and each change is a
+    SiteGoLive row. Sites that existed before site-by-site go-live were made live by migration.
+    """
 
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=100)
+    live_from = models.DateTimeField(
+        null=True, blank=True, help_text="When RCRP went live at this site (empty: not live yet)"
+    )
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_live(self) -> bool:
+        return self.live_from is not None
+
+
+class SiteGoLive(AppendOnlyModel):
+    """RCRP switched on (or off) at a site, with the trained share of the current course at that
+    moment (the readiness page's figures) and the threshold then in force. Append-only: the
+    history of a site's go-live. `by` is empty only for the migration that made the sites that
+    existed before site-by-site go-live live.
+    """
+
+    site = models.ForeignKey(Site, models.PROTECT, related_name="go_live_history")
+    live = models.BooleanField(help_text="Switched on (true) or off (false)")
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
+    trained_share = models.DecimalField(
+        max_digits=4, decimal_places=1, help_text="Percent of the site's current staff trained"
+    )
+    trained = models.PositiveIntegerField()
+    staff = models.PositiveIntegerField()
+    threshold_percent = models.PositiveSmallIntegerField()
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = "site go-live change"
+
+    def __str__(self) -> str:
+        return f"{self.site} {'on' if self.live else 'off'} at {self.trained_share}% trained"
 
 
 class StaffMember(models.Model):
@@ -211,9 +260,16 @@ class Booking(models.Model):
 class Completion(models.Model):
     """A staff member completed a course: when, at which session and with which trainer.
 
+    `route` says how: at a session (with `session` set), or recorded by a trainer outside a
+    session (trained elsewhere, or another route) with `evidence_note` saying what shows it.
     History-tracked (django-simple-history): a completion withdrawn by a trainer's correction is
     deleted, and its history keeps the record of who recorded and withdrew it.
     """
+
+    class Route(models.TextChoices):
+        SESSION = "session", "At a training session"
+        ELSEWHERE = "elsewhere", "Trained elsewhere (another force or organisation)"
+        OTHER = "other", "Another route (for example one-to-one or e-learning)"
 
     staff = models.ForeignKey(StaffMember, models.PROTECT, related_name="completions")
     course = models.ForeignKey(Course, models.PROTECT, related_name="completions")
@@ -222,6 +278,9 @@ class Completion(models.Model):
     )
     trainer = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, related_name="+")
     completed_on = models.DateField()
+    # "other" by default: only the attendance service (and the demo) record a session's completions.
+    route = models.CharField(max_length=10, choices=Route, default=Route.OTHER)
+    evidence_note = models.TextField(blank=True, help_text="What shows a completion outside a session")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
 
@@ -229,7 +288,13 @@ class Completion(models.Model):
 
     class Meta:
         ordering = ["-completed_on"]
-        constraints = [models.UniqueConstraint(fields=["staff", "course"], name="completion_once_per_course")]
+        constraints = [
+            models.UniqueConstraint(fields=["staff", "course"], name="completion_once_per_course"),
+            # a completion "at a training session" names the session
+            models.CheckConstraint(
+                condition=~Q(route="session") | Q(session__isnull=False), name="completion_session_route"
+            ),
+        ]
         indexes = [
             # completions per week for the readiness chart
             models.Index(fields=["course", "completed_on"], name="completion_course_date_idx"),
@@ -337,6 +402,41 @@ class SupportLogEntry(models.Model):
         return f"{self.get_topic_display()} for {self.handler} ({self.occurred_at:%d %b %Y})"
 
 
+class SupportBudget(AppendOnlyModel):
+    """The post-go-live support budget as an administrator entered it: the newest row applies,
+    earlier rows are its history. Floor walkers cost `day_rate` a day (one floor walker on one
+    shift is one day); the senior consultant for challenges and escalations is a line of its own
+    (`consultant_days_per_week` at `consultant_day_rate` from the plan's start to `plan_ends_on`).
+    """
+
+    total = models.DecimalField(
+        "budget", max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("1"))]
+    )
+    day_rate = models.DecimalField(
+        max_digits=8, decimal_places=2, validators=[MinValueValidator(Decimal("1"))]
+    )
+    consultant_day_rate = models.DecimalField(
+        max_digits=8, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    consultant_days_per_week = models.DecimalField(
+        max_digits=2,
+        decimal_places=1,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("7"))],
+    )
+    plan_ends_on = models.DateField(help_text="The last day of post-go-live support")
+    note = models.CharField(max_length=200, blank=True)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    entered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-entered_at", "-id"]
+
+    def __str__(self) -> str:
+        return (
+            f"Support budget £{self.total:,.0f} at £{self.day_rate:,.0f} a day ({self.entered_at:%d %b %Y})"
+        )
+
+
 from training.practice_models import (  # noqa: E402  (the practice models, split by feature)
     PracticeCard,
     PracticeResult,
@@ -358,7 +458,9 @@ __all__ = [
     "RotaPlanPeriod",
     "Shift",
     "Site",
+    "SiteGoLive",
     "StaffMember",
+    "SupportBudget",
     "SupportLogEntry",
     "TrainingSession",
 ]

@@ -18,6 +18,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import ROUND_DOWN, Decimal
 
 RATE_WINDOW_WEEKS = 4
 
@@ -49,6 +50,26 @@ class Breakdown:
     def percent_trained(self) -> int:
         """Whole percent, rounded down (so 100% means everyone)."""
         return (self.trained * 100) // self.total if self.total else 0
+
+    @property
+    def trained_share(self) -> Decimal:
+        return trained_share(trained=self.trained, total=self.total)
+
+    def meets(self, threshold_percent: int) -> bool:
+        return meets_threshold(trained=self.trained, total=self.total, threshold_percent=threshold_percent)
+
+
+def trained_share(*, trained: int, total: int) -> Decimal:
+    """Percent trained to one decimal place, rounded down (so 100.0 means everyone); 0 of nobody."""
+    if not total:
+        return Decimal("0.0")
+    return (Decimal(trained) * 100 / Decimal(total)).quantize(Decimal("0.1"), rounding=ROUND_DOWN)
+
+
+def meets_threshold(*, trained: int, total: int, threshold_percent: int) -> bool:
+    """At least `threshold_percent` of `total` trained, compared exactly (no rounding); a site
+    with no staff never meets it."""
+    return total > 0 and trained * 100 >= threshold_percent * total
 
 
 def total_of(groups: Iterable[Breakdown], label: str = "All staff") -> Breakdown:

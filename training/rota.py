@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date, datetime, time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
 # MetCC's three shifts by local start hour: early 07:00, late 15:00, night 23:00 (to 07:00).
 SHIFT_HOURS = {"early": "07:00 to 15:00", "late": "15:00 to 23:00", "night": "23:00 to 07:00"}
@@ -28,3 +29,44 @@ def walkers_required(plan: Sequence[tuple[date, int]], day: date) -> int:
             break
         needed = per_shift
     return needed
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """A shift that had fewer floor walkers on the rota than the plan needed."""
+
+    day: date
+    site: str
+    shift: str
+    planned: int
+    on_rota: int
+
+    @property
+    def short(self) -> int:
+        return self.planned - self.on_rota
+
+
+def rota_shortfalls(
+    plan: Sequence[tuple[date, int]],
+    on_rota: Mapping[tuple[date, int, str], int],
+    *,
+    sites: Sequence[tuple[int, str]],
+    shifts: Sequence[tuple[str, str]],
+    since: date,
+    until: date,
+) -> list[Shortfall]:
+    """Every shift from `since` up to (not including) `until` with fewer floor walkers on the rota
+    (`on_rota`: (day, site id, shift) -> how many) than the plan needed, newest first. `sites`
+    are (id, name) and `shifts` (value, label), each in display order."""
+    found = []
+    day = until - timedelta(days=1)
+    while day >= since:
+        needed = walkers_required(plan, day)
+        if needed:
+            for site_id, site_name in sites:
+                for shift, shift_label in shifts:
+                    have = on_rota.get((day, site_id, shift), 0)
+                    if have < needed:
+                        found.append(Shortfall(day, site_name, shift_label, needed, have))
+        day -= timedelta(days=1)
+    return found

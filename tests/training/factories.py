@@ -22,10 +22,23 @@ ELEMENTS = {  # as the policies data migration makes them
 }
 
 
-def site(slug: str = "lambeth") -> Site:
-    """A site made by the data migration. Browser tests flush the database between tests, and
-    serialized rollback does not always bring reference rows back, so make it if it is missing."""
-    return Site.objects.get_or_create(slug=slug, defaults={"name": SITE_NAMES.get(slug, slug.title())})[0]
+def site(slug: str = "lambeth", *, live: bool | None = None) -> Site:
+    """A site made by the data migration, live as the migrations leave it (RCRP was live at every
+    site before site-by-site go-live). Browser tests flush the database between tests, and
+    serialized rollback does not always bring reference rows back, so make it (live) if it is
+    missing. `live=False` makes the site not live yet, `live=True` live again; None leaves it."""
+    made = Site.objects.get_or_create(
+        slug=slug, defaults={"name": SITE_NAMES.get(slug, slug.title()), "live_from": timezone.now()}
+    )[0]
+    if live is not None and made.is_live != live:
+        made.live_from = timezone.now() if live else None
+        made.save(update_fields=["live_from"])
+    return made
+
+
+def not_live_site(slug: str = "hendon") -> Site:
+    """A site where RCRP is not live yet: its handlers use practice mode and the deploy override."""
+    return site(slug, live=False)
 
 
 def element(slug: str = "welfare") -> Element:
@@ -92,7 +105,11 @@ class CompletionFactory(factory.django.DjangoModelFactory):
 
     staff = factory.SubFactory(StaffMemberFactory)
     course = factory.SubFactory(CourseFactory)
+    session = None
     completed_on = factory.LazyFunction(timezone.localdate)
+    route = factory.LazyAttribute(
+        lambda o: Completion.Route.SESSION if o.session is not None else Completion.Route.OTHER
+    )
 
 
 def policy_version(

@@ -14,13 +14,16 @@ from django.utils import timezone
 from rcrp.accounts.models import User
 from rcrp.accounts.roles import DEMO_USERS
 from training import demo, selectors
-from training.gate import call_gate_check
+from training.gate import call_gate_check, site_is_live
 from training.models import (
     Booking,
     Completion,
     RotaAssignment,
     RotaPlanPeriod,
+    Site,
+    SiteGoLive,
     StaffMember,
+    SupportBudget,
     SupportLogEntry,
     TrainingSession,
 )
@@ -46,6 +49,8 @@ def counts() -> tuple[int, ...]:
             RotaPlanPeriod,
             RotaAssignment,
             SupportLogEntry,
+            SiteGoLive,
+            SupportBudget,
         )
     )
 
@@ -82,6 +87,23 @@ def test_the_demo_has_2500_staff_with_realistic_progress_and_is_idempotent(demo_
     assert RotaPlanPeriod.objects.count() == 3
     assert RotaAssignment.objects.exists()
     assert SupportLogEntry.objects.exists()
+    assert not Completion.objects.filter(route="session", session__isnull=True).exists()
+
+    # site-by-site go-live: the demo handler's site is live, the other two not yet
+    assert list(Site.objects.filter(live_from__isnull=False).values_list("slug", flat=True)) == ["lambeth"]
+    assert User.objects.get(staff_number="handler").staff_record.site.slug == "lambeth"
+    assert site_is_live(User.objects.get(staff_number="handler"))
+    assert not site_is_live(User.objects.get(staff_number="floorwalker"))  # at Hendon
+    assert SiteGoLive.objects.filter(by__staff_number="admin", live=False).count() == 2
+
+    # the support budget: spend so far (go-live has passed in the demo) and shifts short of the plan
+    budget = selectors.support_budget_report(today=timezone.localdate())
+    assert budget.budget is not None
+    assert budget.costing is not None
+    assert budget.days_used > 0
+    assert budget.costing.spent > 0
+    assert budget.costing.days_planned > 0
+    assert budget.shortfalls
 
     before = counts()
     demo.seed(stdout=io.StringIO())

@@ -83,8 +83,13 @@ TRAINER_PAGES = [
     ("training:acknowledgements", None),
     ("training:acknowledgement-detail", "version"),
     ("training:rota-plan", None),
+    ("training:course-practice", "course"),
+    ("training:staff-completion", "staff"),
+    ("training:staff-link-account", "staff"),
 ]
-FLOOR_PAGES = [("training:rota", None), ("training:support", None)]
+# The rota: floor walkers (and supervisors) use it; trainers read it too.
+ROTA_PAGES = [("training:rota", None)]
+FLOOR_PAGES = [("training:support", None)]
 SUPERVISOR_PAGES = [("training:rota-assign", None), ("training:support-summary", None)]
 POST_ONLY = [
     ("training:staff-active", "staff", "trainer", "call_handler"),
@@ -96,6 +101,8 @@ POST_ONLY = [
 ]
 LADDER = (
     [(name, obj, "trainer", "call_handler") for name, obj in TRAINER_PAGES]
+    + [(name, obj, "floor_walker", "call_handler") for name, obj in ROTA_PAGES]
+    + [(name, obj, "trainer", "call_handler") for name, obj in ROTA_PAGES]
     + [(name, obj, "floor_walker", "trainer") for name, obj in FLOOR_PAGES]
     + [(name, obj, "supervisor", "floor_walker") for name, obj in SUPERVISOR_PAGES]
 )
@@ -105,7 +112,9 @@ def url(name: str, obj: Any = None) -> str:
     return reverse(name, args=[obj.pk] if obj is not None else [])
 
 
-@pytest.mark.parametrize(("name", "obj", "allowed", "refused"), LADDER, ids=[row[0] for row in LADDER])
+@pytest.mark.parametrize(
+    ("name", "obj", "allowed", "refused"), LADDER, ids=[f"{row[0]} as {row[2]}" for row in LADDER]
+)
 def test_permission_ladder(
     client: Any,
     request: pytest.FixtureRequest,

@@ -76,6 +76,7 @@ def practice_cards_for(user: User) -> list[PracticeCard]:
     return list(
         PracticeCard.objects.filter(active=True, policy_version__status__in=statuses)
         .select_related("element", "policy_version")
+        .defer("policy_version__document")
         .order_by("element__order", "policy_version__number", "source", "title")
     )
 

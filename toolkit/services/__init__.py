@@ -32,6 +32,7 @@ from toolkit.services.reviews import review_queue_build, review_record
 from toolkit.services.s136 import HANDOVER_LIMIT, handover_overdue_sweep, handover_record
 from toolkit.services.start import (
     NOT_HEALTH,
+    SITE_NOT_LIVE,
     decision_start,
     decision_start_not_health,
     decision_start_override,
@@ -40,6 +41,7 @@ from toolkit.services.start import (
 __all__ = [
     "HANDOVER_LIMIT",
     "NOT_HEALTH",
+    "SITE_NOT_LIVE",
     "AnswerClash",
     "StepResult",
     "abandon_after",

@@ -23,7 +23,12 @@ from toolkit.models import Decision
 from toolkit.selectors import decision_get_latest_for_incident
 from toolkit.services.override import LAS_TICKED, apply_override
 from toolkit.services.rollup import rollup_add
-from training.gate import call_gate_check
+from training.gate import call_gate_check, site_is_live
+
+SITE_NOT_LIVE = (
+    "RCRP is not live at your site yet. Until it is, practise on the real flows (Practice), and "
+    "deploy police whenever you judge there is a risk: the deploy override always works."
+)
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:
@@ -107,6 +112,8 @@ def decision_start(
     if existing is not None:
         return existing
     caller_type, partner_kind = _clean_caller(caller_type, partner_kind)
+    if not site_is_live(actor):
+        raise PermissionDenied(SITE_NOT_LIVE)
     gate = call_gate_check(user=actor)
     if not gate.may_start_call:
         raise PermissionDenied(" ".join(gate.reasons))

@@ -29,6 +29,7 @@ from toolkit.selectors import (
     handover_clock,
     reassessments_waiting_for,
 )
+from toolkit.selectors.changes import HIGHLIGHT_TIMES, changed_question_notice
 from toolkit.services.escalations import PRACTICE_ESCALATION
 from toolkit.views.common import step_of
 from toolkit.views.start import call_url as _call_url
@@ -112,6 +113,8 @@ def _render_call(
             "reference_extract": state.flow.references.get(question.reference)
             if question.reference
             else None,
+            "changed": changed_question_notice(decision=decision, question_id=question.id, user=request.user),
+            "highlight_times": HIGHLIGHT_TIMES,
         }
     )
     return render(request, "toolkit/question.html", context, status=status)

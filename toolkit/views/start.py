@@ -23,7 +23,7 @@ from toolkit.models import Decision
 from toolkit.selectors import decision_get_for_reader, decision_list_mine, handover_clock
 from toolkit.selectors.practice import PRACTISERS
 from toolkit.views.common import any_permission_required
-from training.gate import call_gate_check
+from training.gate import call_gate_check, site_is_live
 
 take_calls = permission_required("accounts.take_calls", raise_exception=True)
 
@@ -147,7 +147,16 @@ def start(request: AuthenticatedHttpRequest) -> HttpResponse:
         if earlier is not None:
             initial["follows"] = earlier.reference
         form = StartForm(initial=initial, elements=elements)
-    context = {"form": form, "gate": gate, "earlier": earlier, "not_health": services.NOT_HEALTH.items()}
+    site_live = site_is_live(request.user)
+    context = {
+        "form": form,
+        "gate": gate,
+        "site_live": site_live,
+        "site_not_live": services.SITE_NOT_LIVE,
+        "may_start": gate.may_start_call and site_live,
+        "earlier": earlier,
+        "not_health": services.NOT_HEALTH.items(),
+    }
     return render(request, "toolkit/start.html", context, status=error_status(form=form))
 
 

@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.fields import BooleanField, DateField, DateTimeField
 
 from rcrp.accounts.errors import NotFound
+from rcrp.accounts.models import User
 from training.models import Booking, Completion, Course, Site, StaffMember
 
 STATUS_CHOICES = [
@@ -124,7 +125,7 @@ def staff_get_detail(*, pk: int, course: Course | None) -> StaffDetail:
             "-session__starts_at"
         )
     )
-    completions = list(staff.completions.select_related("course", "session__site", "trainer"))
+    completions = list(staff.completions.select_related("course", "session__site", "trainer", "recorded_by"))
     history = list(staff.history.select_related("history_user").order_by("-history_date")[:10])
     trained = course is not None and any(c.course_id == course.pk for c in completions)
     open_booking = next((b for b in bookings if b.status == Booking.Status.BOOKED), None)
@@ -151,4 +152,25 @@ def staff_list_untrained_for_export(
         staff_with_status(staff, course=course)
         .filter(is_trained=False)
         .order_by("site__name", "team", "full_name")
+    )
+
+
+UNLINKED_SHOWN = 50
+
+
+def account_list_unlinked(*, limit: int = UNLINKED_SHOWN) -> list[User]:
+    """Current sign-in accounts with no roster entry, newest first (at most `limit`): the ones a
+    trainer may link to a roster entry by hand."""
+    return list(
+        User.objects.filter(is_active=True, staff_record__isnull=True).order_by("-date_joined", "-pk")[:limit]
+    )
+
+
+def account_get_by_staff_number(*, staff_number: str) -> User | None:
+    """The sign-in account with this staff number (exactly, else ignoring case), linked or not;
+    None when there is none."""
+    number = staff_number.strip()
+    return (
+        User.objects.filter(staff_number=number).first()
+        or User.objects.filter(staff_number__iexact=number).first()
     )

@@ -9,7 +9,8 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from rcrp.accounts.errors import NotFound
 from rcrp.accounts.models import User
-from training.models import Booking, Completion, Course, StaffMember, TrainingSession
+from training.models import Booking, Completion, Course, PracticeSet, StaffMember, TrainingSession
+from training.selectors.practice import practice_progress_for_users
 
 Status = Booking.Status
 PLACE_TAKEN = ~Q(bookings__status=Status.CANCELLED)
@@ -17,8 +18,10 @@ PLACE_TAKEN = ~Q(bookings__status=Status.CANCELLED)
 
 def course_list() -> QuerySet[Course]:
     """Every course version, newest first, with how many completed it and the policy versions it covers."""
-    return Course.objects.annotate(completed=Count("completions")).prefetch_related(
-        "policy_versions__element"
+    return (
+        Course.objects.select_related("practice_set")
+        .annotate(completed=Count("completions"))
+        .prefetch_related("policy_versions__element")
     )
 
 
@@ -40,9 +43,13 @@ def session_list(*, now: datetime, site: str = "", when: str = "upcoming") -> Qu
 
 @dataclass(frozen=True)
 class SessionDetail:
+    """A session and its bookings. When the course has a practice set, each booking carries
+    `practice_progress`: its person's SetProgress against the set, or None without an account."""
+
     session: TrainingSession
     bookings: list[Booking]
     taken: int
+    practice_set: PracticeSet | None = None
 
     @property
     def free(self) -> int:
@@ -54,14 +61,28 @@ class SessionDetail:
 
 
 def session_get_detail(*, pk: int) -> SessionDetail:
-    """A session with every booking (cancelled ones last). NotFound if there is no such session."""
-    session = TrainingSession.objects.select_related("site", "trainer", "course").filter(pk=pk).first()
+    """A session with every booking (cancelled ones last), and each person's practice progress
+    when the course has a practice set (two more queries, whatever the number of people).
+    NotFound if there is no such session."""
+    session = (
+        TrainingSession.objects.select_related("site", "trainer", "course__practice_set")
+        .filter(pk=pk)
+        .first()
+    )
     if session is None:
         raise NotFound("No such session")
     bookings = list(session.bookings.select_related("staff__site").order_by("staff__full_name", "pk"))
     bookings.sort(key=lambda b: b.status == Status.CANCELLED)  # stable: names stay in order
     taken = sum(1 for b in bookings if b.status != Status.CANCELLED)
-    return SessionDetail(session=session, bookings=bookings, taken=taken)
+    practice_set = session.course.practice_set
+    if practice_set is not None:
+        progress = practice_progress_for_users(
+            practice_set=practice_set,
+            users={b.staff.user_id for b in bookings if b.staff.user_id is not None},
+        )
+        for booking in bookings:
+            booking.practice_progress = progress.get(booking.staff.user_id)  # type: ignore[attr-defined]
+    return SessionDetail(session=session, bookings=bookings, taken=taken, practice_set=practice_set)
 
 
 def session_list_with_free_places(

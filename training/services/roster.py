@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -182,5 +183,44 @@ def staff_set_active(*, staff: StaffMember, active: bool, actor: User) -> StaffM
         target=staff,
         subject_user=staff.user,
         data={"old": {"active": not active}, "new": {"active": active, "bookings_cancelled": cancelled}},
+    )
+    return staff
+
+
+@transaction.atomic
+def staff_link_account(*, staff: StaffMember, user: User, actor: User) -> StaffMember:
+    """Link a roster entry to a sign-in account by hand, for when their staff numbers differ (the
+    import links only matching numbers). The user's site, team and training are then read from
+    this entry.
+
+    Refused when the roster entry already has an account, when the account is linked to another
+    roster entry, or when the account is deactivated.
+    """
+    staff = StaffMember.objects.select_for_update(of=("self",)).select_related("user").get(pk=staff.pk)
+    if staff.user is not None:
+        raise ValidationError(
+            f"{staff.full_name}'s roster entry is already linked to {staff.user.display_name} "
+            f"({staff.user.staff_number})"
+        )
+    user = User.objects.select_for_update().get(pk=user.pk)  # two trainers linking one account at once
+    if not user.is_active:
+        raise ValidationError(
+            f"{user.display_name} ({user.staff_number}) is deactivated: choose a current account"
+        )
+    other = StaffMember.objects.filter(user=user).first()
+    if other is not None:
+        raise ValidationError(
+            f"{user.display_name} ({user.staff_number}) is already linked to the roster entry of "
+            f"{other.full_name} ({other.staff_number})"
+        )
+    staff.user = user
+    staff._history_user = actor  # type: ignore[attr-defined]
+    staff.save(update_fields=["user", "updated_at"])
+    audit_event_record(
+        actor=actor,
+        action=AuditAction.STAFF_ACCOUNT_LINKED,
+        target=staff,
+        subject_user=user,
+        data={"old": {"user": None}, "new": {"user": user.staff_number, "staff_number": staff.staff_number}},
     )
     return staff

@@ -13,7 +13,17 @@ from django.utils import timezone
 from policies.models import PolicyVersion
 from rcrp.accounts.audit import audit_event_record
 from rcrp.accounts.models import User
-from training.models import AuditAction, Booking, Completion, Course, Site, StaffMember, TrainingSession
+from training.models import (
+    AuditAction,
+    Booking,
+    Completion,
+    Course,
+    PracticeSet,
+    Site,
+    StaffMember,
+    TrainingSession,
+)
+from training.services.practice_requirement import practice_refusals, practice_requirement_check
 
 Status = Booking.Status
 # What a trainer may record on the attendance page (BOOKED: not marked yet).
@@ -38,12 +48,15 @@ def course_create(
     duration_minutes: int,
     policy_versions: Iterable[PolicyVersion] = (),
     make_current: bool = False,
+    practice_set: PracticeSet | None = None,
+    requires_practice: bool = False,
     actor: User,
 ) -> Course:
-    """Add a course version (optionally making it the current one, which the gate checks).
+    """Add a course version (optionally making it the current one, which the gate checks), with
+    the practice set that goes with it and whether a completion needs that set passed.
 
-    Refused when the version number is taken, the length is not 15 to 600 minutes, or a policy
-    version it covers is not approved or published.
+    Refused when the version number is taken, the length is not 15 to 600 minutes, a policy
+    version it covers is not approved or published, or the practice requirement could not be met.
     """
     _refuse_out_of_range(
         duration_minutes, MIN_DURATION, MAX_DURATION, "Enter a length from 15 to 600 minutes"
@@ -53,7 +66,14 @@ def course_create(
     covered = list(policy_versions)
     if any(v.status not in COURSE_POLICY_STATUSES for v in covered):
         raise ValidationError("Choose policy versions that are approved or published")
-    course = Course(title=title, version=version, duration_minutes=duration_minutes)
+    practice_requirement_check(practice_set=practice_set, requires_practice=requires_practice)
+    course = Course(
+        title=title,
+        version=version,
+        duration_minutes=duration_minutes,
+        practice_set=practice_set,
+        requires_practice=requires_practice,
+    )
     course.full_clean()
     course.save()
     course.policy_versions.set(covered)
@@ -67,6 +87,8 @@ def course_create(
                 "version": version,
                 "duration_minutes": duration_minutes,
                 "policy_versions": sorted(v.pk for v in course.policy_versions.all()),
+                "practice_set": practice_set.pk if practice_set else None,
+                "requires_practice": requires_practice,
             }
         },
     )
@@ -296,7 +318,9 @@ def session_attendance_record(
 
     COMPLETED creates the Completion (date, session, trainer); a correction away from COMPLETED
     withdraws it (deleted; its history remains). Refused before the session's day, for bookings
-    of another session, and for someone who completed the course at another session.
+    of another session, for someone who completed the course at another session, and, when the
+    course requires its practice set passed, for anyone who has not passed it: then nothing is
+    saved, and the error has one message per person (its `params["booking"]` names the booking).
     """
     session = (
         TrainingSession.objects.select_for_update(of=("self",)).select_related("course").get(pk=session.pk)
@@ -323,6 +347,20 @@ def session_attendance_record(
         .filter(Q(session__isnull=True) | ~Q(session=session))
         .values_list("staff_id", flat=True)
     )
+    completing = [
+        bookings[pk] for pk, mark in marks.items() if mark == Status.COMPLETED and bookings[pk].status != mark
+    ]
+    refusals = practice_refusals(course=session.course, staff=[b.staff for b in completing])
+    if refusals:
+        raise ValidationError(
+            [
+                ValidationError(
+                    refusals[b.staff_id].replace("%", "%%"), code="practice", params={"booking": b.pk}
+                )
+                for b in completing
+                if b.staff_id in refusals
+            ]
+        )
     changed = 0
     for pk, mark in marks.items():
         booking = bookings[pk]
@@ -349,6 +387,7 @@ def session_attendance_record(
                 session=session,
                 trainer_id=session.trainer_id,
                 completed_on=completed_on,
+                route=Completion.Route.SESSION,
                 recorded_by=actor,
                 recorded_at=now,
             )

@@ -10,8 +10,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from rcrp.accounts.http import AuthenticatedHttpRequest
+from rcrp.accounts.http import AuthenticatedHttpRequest, error_status
 from training import selectors, services
+from training.completion_forms import LinkAccountForm, OutsideCompletionForm
 from training.csv_import import RosterFileError
 from training.forms import RebookForm, RosterFilterForm, StaffImportForm
 from training.models import Course, StaffMember
@@ -133,4 +134,59 @@ def staff_book(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "training/staff_book.html",
         {"form": form, "staff": staff, "sessions": sessions},
         status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@permission_required(MANAGE_TRAINING, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def staff_completion(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Record a completion outside a session: trained elsewhere, or by another route."""
+    staff = get_object_or_404(StaffMember.objects.select_related("site"), pk=pk)
+    form = OutsideCompletionForm(*post_data(request))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            completion = services.completion_record_outside_session(
+                staff=staff,
+                course=data["course"],
+                completed_on=data["completed_on"],
+                route=data["route"],
+                evidence_note=data["evidence_note"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages[0])
+        else:
+            messages.success(request, f"{staff.full_name} has completed the {completion.course}.")
+            return redirect("training:staff-detail", pk=pk)
+    return render(
+        request,
+        "training/staff_completion.html",
+        {"form": form, "staff": staff},
+        status=error_status(form=form),
+    )
+
+
+@login_required
+@permission_required(MANAGE_TRAINING, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def staff_link_account(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Link a roster entry to a sign-in account whose staff number differs."""
+    staff = get_object_or_404(StaffMember.objects.select_related("site", "user"), pk=pk)
+    form = LinkAccountForm(*post_data(request))
+    if request.method == "POST" and form.is_valid():
+        user = form.cleaned_data["account"]
+        try:
+            services.staff_link_account(staff=staff, user=user, actor=request.user)
+        except ValidationError as error:
+            form.add_error("account", error.messages[0])
+        else:
+            messages.success(request, f"{staff.full_name} is linked to the account {user.display_name}.")
+            return redirect("training:staff-detail", pk=pk)
+    return render(
+        request,
+        "training/staff_link_account.html",
+        {"form": form, "staff": staff, "unlinked": selectors.account_list_unlinked()},
+        status=error_status(form=form),
     )

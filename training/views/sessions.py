@@ -10,9 +10,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from rcrp.accounts.http import AuthenticatedHttpRequest
+from rcrp.accounts.http import AuthenticatedHttpRequest, error_status
 from training import selectors, services
-from training.forms import AttendanceForm, BookStaffForm, CourseForm, RebookForm, SessionForm
+from training.forms import (
+    AttendanceForm,
+    BookStaffForm,
+    CourseForm,
+    CoursePracticeForm,
+    RebookForm,
+    SessionForm,
+)
 from training.models import Booking, Course, Site, TrainingSession
 from training.views._common import MANAGE_TRAINING, paginate, post_data
 
@@ -40,6 +47,8 @@ def course_create(request: AuthenticatedHttpRequest) -> HttpResponse:
                 duration_minutes=data["duration_minutes"],
                 policy_versions=data["policy_versions"],
                 make_current=data["make_current"],
+                practice_set=data["practice_set"],
+                requires_practice=data["requires_practice"],
                 actor=request.user,
             )
         except ValidationError as error:
@@ -48,6 +57,36 @@ def course_create(request: AuthenticatedHttpRequest) -> HttpResponse:
             messages.success(request, f"{course} added.")
             return redirect("training:courses")
     return render(request, "training/course_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+@permission_required(MANAGE_TRAINING, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def course_practice(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Attach a practice set to an existing course version, and whether completing it needs the
+    set passed (a new version is not needed: that would make everyone train again)."""
+    course = get_object_or_404(Course.objects.select_related("practice_set"), pk=pk)
+    initial = {"practice_set": course.practice_set_id, "requires_practice": course.requires_practice}
+    form = CoursePracticeForm(*post_data(request), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.course_practice_set(
+                course=course,
+                practice_set=form.cleaned_data["practice_set"],
+                requires_practice=form.cleaned_data["requires_practice"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages[0])
+        else:
+            messages.success(request, f"The practice requirement of the {course} is saved.")
+            return redirect("training:courses")
+    return render(
+        request,
+        "training/course_practice.html",
+        {"form": form, "course": course},
+        status=error_status(form=form),
+    )
 
 
 @login_required
@@ -176,12 +215,18 @@ def session_attendance(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
                 session=detail.session, marks=form.marks(), actor=request.user
             )
         except ValidationError as error:
-            form.add_error(None, error.messages[0])
+            for problem in error.error_list:
+                booking_pk = (problem.params or {}).get("booking")
+                field = f"booking_{booking_pk}"
+                form.add_error(field if field in form.fields else None, problem.messages[0])
         else:
             messages.success(request, f"Attendance saved: {changed} change{'s' if changed != 1 else ''}.")
             return redirect("training:session-detail", pk=pk)
     errors = [(form.first_radio_id(), error) for error in form.non_field_errors()] + [
-        (f"{field.auto_id}_0", f"{booking.staff.full_name}: {error}")
+        (
+            f"{field.auto_id}_0",
+            error if error.startswith(booking.staff.full_name) else f"{booking.staff.full_name}: {error}",
+        )
         for field, booking in form.rows()
         for error in field.errors
     ]

@@ -17,10 +17,13 @@ from policies.models import PolicyVersion
 from rcrp.accounts.http import AuthenticatedHttpRequest
 from training import readiness, selectors, services
 from training.forms import RotaAssignForm, RotaPlanForm, SupportForm
-from training.views._common import MANAGE_TRAINING, post_data
-
-SUPPORT_FLOOR = "accounts.support_floor"
-SUPERVISE_CALLS = "accounts.supervise_calls"
+from training.views._common import (
+    MANAGE_TRAINING,
+    SUPERVISE_CALLS,
+    SUPPORT_FLOOR,
+    any_permission_required,
+    post_data,
+)
 
 
 @login_required
@@ -80,10 +83,10 @@ def _week_param(raw: str | None) -> date:
         return readiness.week_start(timezone.localdate())
 
 
-@login_required
-@permission_required(SUPPORT_FLOOR, raise_exception=True)
+@any_permission_required(SUPPORT_FLOOR, MANAGE_TRAINING)
 @require_safe
 def rota(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The week's rota: floor walkers and supervisors (who change it), and trainers (read-only)."""
     start = _week_param(request.GET.get("week"))
     return render(
         request,
