@@ -17,6 +17,7 @@ from policies.models import PolicyVersion
 from rcrp.accounts.http import AuthenticatedHttpRequest
 from training import readiness, selectors, services
 from training.forms import RotaAssignForm, RotaPlanForm, SupportForm
+from training.selectors import practice as practice_selectors
 from training.views._common import (
     MANAGE_TRAINING,
     SUPERVISE_CALLS,
@@ -50,7 +51,10 @@ def acknowledge(request: AuthenticatedHttpRequest) -> HttpResponse:
         request,
         "training/acknowledge.html",
         {
-            "pending": selectors.acknowledgement_list_pending(user=request.user),
+            "pending": [
+                practice_selectors.policy_change_for(version)
+                for version in selectors.acknowledgement_list_pending(user=request.user)
+            ],
             "done": selectors.acknowledgement_list_for_user(user=request.user),
             "takes_calls": request.user.has_perm("accounts.take_calls"),
         },
