@@ -157,6 +157,23 @@ def test_seed_demo_creates_one_user_per_role_and_is_idempotent() -> None:
         assert user.check_password("rcrp-demo")
         assert list(user.groups.values_list("name", flat=True)) == [role]
     assert Group.objects.get(name="Administrator").user_set.get().is_staff
+    # Practice (issue 11): cards for every element, a set required by the current course, the demo
+    # handler's own practice and results for part of the roster; one site live, two not yet.
+    from training.models import Course, PracticeCard, PracticeResult, Site
+
+    assert set(PracticeCard.objects.values_list("element__slug", flat=True)) == {
+        "welfare",
+        "awol",
+        "s136",
+        "transport",
+    }
+    course = Course.objects.current()
+    assert course.requires_practice
+    assert course.practice_set is not None
+    handler = User.objects.get(staff_number="handler")
+    assert PracticeResult.objects.filter(user=handler).count() == 3
+    assert PracticeResult.objects.exclude(user=handler).values("user").distinct().count() >= 20
+    assert Site.objects.filter(live_from__isnull=False).count() == 1
 
 
 @pytest.mark.django_db

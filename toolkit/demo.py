@@ -5,17 +5,26 @@ the decision log have both to show."""
 from __future__ import annotations
 
 import datetime as dt
+import random
+import uuid
 from typing import Any
 
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from policies import content
 from policies import flow as engine
-from policies.models import Element
+from policies.models import Element, PolicyVersion
+from policies.selectors import flow_for_version
 from rcrp.accounts.models import User
+from rcrp.accounts.roles import CALL_HANDLER
 from toolkit import services
 from toolkit.models import Decision, DeploymentBaseline
-from toolkit.selectors import call_state
+from toolkit.selectors import call_state, decision_flow
+from toolkit.selectors.practice import expected_walk
+from training.models import Course, PracticeCard, PracticeResult, PracticeSet, StaffMember
+from training.services.practice import practice_set_create
+from training.services.practice_requirement import course_practice_set
 
 DEMO_ELEMENTS = ("welfare", "awol", "s136", "transport")
 
@@ -59,6 +68,7 @@ def seed_latest(*, stdout: Any) -> None:
     queued = services.review_queue_build()
     stdout.write(f"Demo decisions on v{version}: {made} completed; {queued} queued for quality review")
     _baseline(stdout=stdout)
+    _practice(stdout=stdout)
 
 
 # Pre-go-live deployments a month for the demo's baseline: demo-sized (the demo logs a handful
@@ -141,3 +151,90 @@ def _walk(decision: Decision, actor: User, answers: dict[str, Any]) -> None:
             note="Demo note" if _needs_note(question, value) else "",
         )
     raise engine.FlowError("demo walk did not end")
+
+
+PRACTICE_TRAINEES = 24  # roster entries at the live site given practice results
+PRACTICE_SET_TITLE = "RCRP course: practice calls"
+
+
+def _practice(*, stdout: Any) -> None:
+    """Practice cards for every live version, a practice set on the current course (required for
+    completion), the demo handler's own practice calls walked on the real flow, and results for part
+    of the demo roster (a pass rate that varies by card, so trainers see where trainees go wrong)."""
+    trainer = User.objects.filter(staff_number="trainer").first()
+    handler = User.objects.filter(staff_number="handler").first()
+    course = Course.objects.current()
+    if trainer is None or handler is None or course is None or PracticeSet.objects.exists():
+        return
+    live = list(PolicyVersion.objects.filter(status=PolicyVersion.Status.PUBLISHED).select_related("element"))
+    made = services.practice_cards_make_for_live(versions=live)
+    chosen: list[PracticeCard] = []
+    for slug in DEMO_ELEMENTS:  # two cards an element that the call page can walk at any hour
+        cards = PracticeCard.objects.filter(element__slug=slug, facts={}, policy_version__in=live).order_by(
+            "pk"
+        )
+        chosen += list(cards[:2])
+    practice_set = practice_set_create(
+        title=PRACTICE_SET_TITLE, pass_mark=len(chosen) - 2, card_ids=[c.pk for c in chosen], actor=trainer
+    )
+    course_practice_set(course=course, practice_set=practice_set, requires_practice=True, actor=trainer)
+    for card in chosen[:3]:  # the demo handler's own practice: walked through the services
+        decision = services.practice_start(actor=handler, card=card, practice_set=practice_set)
+        flow = decision_flow(decision)
+        assert flow is not None
+        _walk(decision, handler, {s.question.id: s.value for s in expected_walk(card, flow).asked})
+        _complete(decision, handler)
+    results = _roster_results(chosen, practice_set)
+    stdout.write(
+        f"Demo practice: {made} cards, a set of {len(chosen)} on the current course (required), "
+        f"{results} results for {PRACTICE_TRAINEES} trainees"
+    )
+
+
+def _roster_results(cards: list[PracticeCard], practice_set: PracticeSet) -> int:
+    """Results for part of the roster at the live site (each gets an account that cannot sign in):
+    most pass; each card's first question is where the others went wrong."""
+    rng = random.Random(11)  # the same demo every time  # noqa: S311
+    group = Group.objects.get(name=CALL_HANDLER)
+    staff = StaffMember.objects.filter(site__live_from__isnull=False, user__isnull=True).order_by(
+        "staff_number"
+    )
+    rows = []
+    for person in staff.order_by("staff_number")[:PRACTICE_TRAINEES]:
+        user = User.objects.create(staff_number=person.staff_number, display_name=person.full_name)
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        user.groups.set([group])
+        person.user = user
+        person.save(update_fields=["user", "updated_at"])
+        for index, card in enumerate(cards):
+            flow = flow_for_version(card.policy_version)
+            first = expected_walk(card, flow).asked[0]
+            others = [a.label for a in first.question.answers if a.value != first.value]
+            passed = rng.random() > 0.12 + 0.08 * index  # the later cards teach less
+            wrong = (
+                []
+                if passed or not others
+                else [
+                    {
+                        "question_id": first.question.id,
+                        "question_text": first.question.text,
+                        "expected": first.label(),
+                        "given": rng.choice(others),
+                    }
+                ]
+            )
+            rows.append(
+                PracticeResult(
+                    user=user,
+                    card=card,
+                    practice_set=practice_set,
+                    decision_reference=uuid.uuid4(),
+                    policy_version=card.policy_version,
+                    passed=passed,
+                    outcome_category=card.expected_category if passed else "",
+                    differences=wrong,
+                )
+            )
+    PracticeResult.objects.bulk_create(rows)
+    return len(rows)
