@@ -140,3 +140,21 @@ def test_the_practice_pages_take_a_fixed_number_of_queries(
     # session, user, permissions, the set and its courses, its cards, two for the figures
     with django_assert_num_queries(8):
         assert client.get(f"{URL}{chosen.pk}/").status_code == 200
+
+
+def test_a_practice_result_cannot_be_changed_in_the_database_on_postgresql(
+    call_handler: Any, cards: list[PracticeCard]
+) -> None:
+    from django.db import DatabaseError, connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the trigger exists on PostgreSQL only")
+    result(call_handler, cards[0], passed=False)
+    for sql in ("UPDATE training_practiceresult SET passed = true", "DELETE FROM training_practiceresult"):
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql)
+    assert not PracticeResult.objects.get().passed
