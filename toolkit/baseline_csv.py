@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from training.csv_import import RosterFileError as BaselineFileError
-from training.csv_import import RowProblem, decode
+from training.csv_import import RowProblem, data_rows, decode
 
 __all__ = [
     "BaselineFileError",
@@ -90,17 +90,7 @@ def parse_baseline(data: bytes, *, elements: Mapping[str, int], today: dt.date) 
             shortest[pk] = name
     expected = ", ".join(sorted(shortest.values()))
     seen: dict[tuple[int, dt.date], int] = {}
-    while True:
-        line = reader.line_num + 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as error:
-            parsed.problems.append(RowProblem(line, f"the row cannot be read as CSV ({error})"))
-            break
-        if not any(cell.strip() for cell in cells):
-            continue
+    for line, cells in data_rows(reader, parsed.problems):
         if len(parsed.rows) + len(parsed.problems) >= MAX_ROWS:
             parsed.problems.append(RowProblem(line, f"the file has more than {MAX_ROWS:,} rows"))
             break

@@ -11,8 +11,9 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 REQUIRED_COLUMNS = ("staff_number", "full_name", "site", "role", "team")
 MAX_LENGTHS = {"staff_number": 20, "full_name": 150, "role": 60, "team": 60}
@@ -82,6 +83,22 @@ def decode(data: bytes) -> str:
         ) from None
 
 
+def data_rows(reader: Any, problems: list[RowProblem]) -> Iterator[tuple[int, list[str]]]:
+    """Each non-blank data row of a CSV reader with its line number. A row the csv module cannot
+    read is a problem on its line and ends the file (what follows it cannot be trusted)."""
+    while True:
+        line = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            problems.append(RowProblem(line, f"the row cannot be read as CSV ({error})"))
+            return
+        if any(cell.strip() for cell in cells):
+            yield line, cells
+
+
 def _normalise_header(cell: str) -> str:
     return re.sub(r"[\s-]+", "_", cell.strip().lower())
 
@@ -135,19 +152,9 @@ def parse_roster(data: bytes, *, sites: Iterable[SiteChoice]) -> ParsedRoster:
     index = {name: columns.index(name) for name in REQUIRED_COLUMNS}
 
     first_seen: dict[str, int] = {}
-    data_rows = 0
-    while True:
-        line = reader.line_num + 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as error:
-            parsed.problems.append(RowProblem(line, f"the row cannot be read as CSV ({error})"))
-            break
-        if not any(cell.strip() for cell in cells):
-            continue  # blank line
-        data_rows += 1
+    rows_read = 0
+    for line, cells in data_rows(reader, parsed.problems):
+        rows_read += 1
         values = {
             name: (cells[position].strip() if position < len(cells) else "")
             for name, position in index.items()
@@ -173,7 +180,7 @@ def parse_roster(data: bytes, *, sites: Iterable[SiteChoice]) -> ParsedRoster:
                 team=values["team"],
             )
         )
-    if not data_rows and not parsed.problems:
+    if not rows_read and not parsed.problems:
         raise RosterFileError("The file has a header row but no staff.")
     return parsed
 

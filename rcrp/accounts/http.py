@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
-from django.http import HttpRequest
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 
 from rcrp.accounts.models import User
 
@@ -19,3 +23,20 @@ def error_status(*, form: Any = None, errors: Any = None) -> int:
     Bad input gets a 4xx with the GOV.UK error summary, never a 200 that looks like success.
     """
     return 400 if (form is not None and form.errors) or errors else 200
+
+
+def any_permission_required(
+    *perms: str,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Signed in (else the sign-in page), and holding at least one of `perms` (else 403)."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not any(request.user.has_perm(p) for p in perms):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return login_required(wrapped)
+
+    return decorator

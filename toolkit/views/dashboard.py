@@ -11,12 +11,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from policies.models import Element
-from rcrp.accounts.http import AuthenticatedHttpRequest, error_status
+from rcrp.accounts.http import AuthenticatedHttpRequest, any_permission_required, error_status
 from toolkit.baseline_csv import BaselineFileError
 from toolkit.dashboard_forms import BaselineForm, BaselineImportForm, DashboardForm
 from toolkit.selectors import dashboard
 from toolkit.services import baseline_import, baseline_set
-from toolkit.views.common import any_permission_required
 from training.models import Site
 
 READERS = ("accounts.supervise_calls", "accounts.audit_decisions", "accounts.manage_service")

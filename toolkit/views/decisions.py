@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from policies.models import Element
-from rcrp.accounts.http import AuthenticatedHttpRequest, error_status
+from rcrp.accounts.http import AuthenticatedHttpRequest, any_permission_required, error_status
 from toolkit import services
 from toolkit.forms import AccessFilterForm, LogFilterForm, NoteForm
 from toolkit.models import DecisionAccess
@@ -28,7 +28,7 @@ from toolkit.selectors import (
 )
 from toolkit.selectors.evidence import answer_timings, decisions_on_incident, evidence_bundle
 from toolkit.selectors.reviews import reviews_for_decision
-from toolkit.views.common import any_permission_required, csv_response, page_cursors
+from toolkit.views.common import csv_response, page_cursors
 from training.models import Site
 
 

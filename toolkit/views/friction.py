@@ -7,10 +7,9 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from policies.models import PolicyVersion
-from rcrp.accounts.http import AuthenticatedHttpRequest
+from rcrp.accounts.http import AuthenticatedHttpRequest, any_permission_required
 from toolkit.selectors import log
 from toolkit.selectors.friction import friction_flowchart, friction_for_version
-from toolkit.views.common import any_permission_required
 
 
 @any_permission_required("accounts.manage_policies", log.SUPERVISE, log.AUDIT)

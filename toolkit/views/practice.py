@@ -15,12 +15,11 @@ from django.views.decorators.http import require_POST, require_safe
 
 from policies.models import PolicyVersion
 from rcrp.accounts.errors import NotFound
-from rcrp.accounts.http import AuthenticatedHttpRequest
+from rcrp.accounts.http import AuthenticatedHttpRequest, any_permission_required
 from toolkit import services
 from toolkit.models import Decision
 from toolkit.selectors import call_state
 from toolkit.selectors import practice as selectors
-from toolkit.views.common import any_permission_required
 from toolkit.views.start import call_url
 from training.models import Course, PracticeSet
 from training.selectors.practice import practice_progress, practice_set_cards

@@ -9,10 +9,10 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from policies.models import Element
-from rcrp.accounts.http import AuthenticatedHttpRequest, error_status
+from rcrp.accounts.http import AuthenticatedHttpRequest, any_permission_required, error_status
 from toolkit.forms import PeriodFilterForm
 from toolkit.selectors import log, register
-from toolkit.views.common import any_permission_required, csv_response, page_cursors
+from toolkit.views.common import csv_response, page_cursors
 from training.models import Site
 
 READERS = (log.SUPERVISE, log.AUDIT)

@@ -12,14 +12,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from policies.models import Element
-from rcrp.accounts.http import AuthenticatedHttpRequest, error_status
+from rcrp.accounts.http import AuthenticatedHttpRequest, any_permission_required, error_status
 from toolkit import services
 from toolkit.forms import PeriodFilterForm, ReviewForm
 from toolkit.models import ReviewItem
 from toolkit.selectors import call_state, decision_get_for_reader, log
 from toolkit.selectors.register import RegisterFilter
 from toolkit.selectors.reviews import compliance, review_queue_page, reviews_for_decision
-from toolkit.views.common import any_permission_required, page_cursors
+from toolkit.views.common import page_cursors
 from training.models import Site
 
 

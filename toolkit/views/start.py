@@ -16,13 +16,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
 from policies.models import Element
-from rcrp.accounts.http import AuthenticatedHttpRequest, error_status
+from rcrp.accounts.http import AuthenticatedHttpRequest, any_permission_required, error_status
 from toolkit import services
 from toolkit.forms import HandoverForm, OverrideForm, StartForm, normalise_incident_ref
 from toolkit.models import Decision
 from toolkit.selectors import decision_get_for_reader, decision_list_mine, handover_clock
 from toolkit.selectors.practice import PRACTISERS
-from toolkit.views.common import any_permission_required
 from training.gate import call_gate_check, site_is_live
 
 take_calls = permission_required("accounts.take_calls", raise_exception=True)

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable, Sequence
-from functools import wraps
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -18,23 +15,6 @@ MANAGE_TRAINING = "accounts.manage_training"
 MANAGE_SERVICE = "accounts.manage_service"
 SUPPORT_FLOOR = "accounts.support_floor"
 SUPERVISE_CALLS = "accounts.supervise_calls"
-
-
-def any_permission_required(
-    *perms: str,
-) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    """Signed in (else the sign-in page), and holding at least one of `perms` (else 403)."""
-
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not any(request.user.has_perm(p) for p in perms):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return login_required(wrapped)
-
-    return decorator
 
 
 def paginate(request: HttpRequest, items: Any, per_page: int = 50) -> tuple[Page, str]:  # type: ignore[type-arg]

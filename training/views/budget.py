@@ -11,14 +11,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from rcrp.accounts.http import AuthenticatedHttpRequest, error_status
+from rcrp.accounts.http import AuthenticatedHttpRequest, any_permission_required, error_status
 from training import selectors, services
 from training.service_forms import SupportBudgetForm
 from training.views._common import (
     MANAGE_SERVICE,
     MANAGE_TRAINING,
     SUPERVISE_CALLS,
-    any_permission_required,
     paginate,
     post_data,
 )

@@ -10,11 +10,11 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from rcrp.accounts.http import AuthenticatedHttpRequest
+from rcrp.accounts.http import AuthenticatedHttpRequest, any_permission_required
 from training.models import PracticeSet
 from training.selectors import practice as selectors
 from training.services.practice import practice_set_create
-from training.views._common import MANAGE_TRAINING, any_permission_required
+from training.views._common import MANAGE_TRAINING
 
 trainers = any_permission_required(MANAGE_TRAINING)
 FIELD_IDS = {"title": "id_title", "pass_mark": "id_pass_mark", "cards": "cards"}

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from policies.models import PolicyVersion
-from rcrp.accounts.http import AuthenticatedHttpRequest
+from rcrp.accounts.http import AuthenticatedHttpRequest, any_permission_required
 from training import readiness, selectors, services
 from training.forms import RotaAssignForm, RotaPlanForm, SupportForm
 from training.selectors import practice as practice_selectors
@@ -22,7 +22,6 @@ from training.views._common import (
     MANAGE_TRAINING,
     SUPERVISE_CALLS,
     SUPPORT_FLOOR,
-    any_permission_required,
     post_data,
 )
 
