@@ -16,6 +16,11 @@ from django.utils import timezone
 # Upper bounds (seconds) of the time-to-decision histogram: every 10 s to two minutes, then wider.
 SECONDS_BUCKETS = (*range(10, 121, 10), 150, 180, 240, 300, 420, 600, 900, 1800, 3600)
 SLOWER = "more"
+# Escalations are counted by the London day they were raised, with their decision's element and site.
+ESCALATION = "escalation"
+# Beside each day's rows, its week's (day = the Monday) and its month's (day = the 1st) hold the same
+# counts summed, as "week/<measure>" and "month/<measure>": a long range reads a few thousand rows.
+SPANS = ("week", "month")
 FIELDS = (
     "started_at",
     "element_id",
@@ -52,6 +57,26 @@ def measures_of(row: Mapping[str, Any]) -> Iterator[Key]:
     if row["outcome_reached_at"]:
         seconds = (row["outcome_reached_at"] - row["started_at"]).total_seconds()
         yield (*where, f"seconds:{seconds_bucket(seconds)}")
+
+
+def escalation_key(raised_at: dt.datetime, element_id: int | None, site_id: int | None) -> Key:
+    """The (day, element, site, measure) an escalation counts one towards."""
+    day = timezone.localdate(raised_at, timezone.get_default_timezone())
+    return (day, element_id or 0, site_id or 0, ESCALATION)
+
+
+def span_start(day: dt.date, span: str) -> dt.date:
+    """The Monday of the day's week, or the 1st of its month."""
+    return day - dt.timedelta(days=day.weekday()) if span == "week" else day.replace(day=1)
+
+
+def with_spans(counts: Mapping[Key, int]) -> Counter[Key]:
+    """The daily counts and, summed, their week and month rows."""
+    out: Counter[Key] = Counter(counts)
+    for (day, element, site, measure), n in counts.items():
+        for span in SPANS:
+            out[span_start(day, span), element, site, f"{span}/{measure}"] += n
+    return out
 
 
 def count_rows(rows: Iterable[Mapping[str, Any]]) -> Counter[Key]:

@@ -165,12 +165,17 @@ class Decision(models.Model):
     class Meta:
         ordering = ["-started_at"]
         indexes = [
-            # The decision log, newest first, a keyset page at a time (started_at, id)
-            models.Index(fields=["-started_at", "-id"], name="decision_log_idx"),
+            # The decision log, newest first, a keyset page at a time (started_at, id). Live decisions
+            # only (every log read is of live ones), so a page's ids come from the index alone.
+            models.Index(fields=["-started_at", "-id"], name="decision_log_idx", condition=Q(practice=False)),
             # the log filtered by element, site or outcome, still newest first
             models.Index(fields=["element", "-started_at"], name="decision_element_idx"),
             models.Index(fields=["site", "-started_at"], name="decision_site_idx"),
             models.Index(fields=["outcome_category", "-started_at"], name="decision_category_idx"),
+            # both at once ("s136 deployments", "transport refusals"), which neither serves alone
+            models.Index(
+                fields=["element", "outcome_category", "-started_at"], name="decision_element_category_idx"
+            ),
             # "My calls": a handler's decisions today
             models.Index(fields=["handler", "-started_at"], name="decision_handler_idx"),
             # new information: earlier decisions on the same incident

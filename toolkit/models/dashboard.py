@@ -1,11 +1,14 @@
 """What the outcome dashboards read: daily counts of closed decisions, and the pre-go-live baseline.
 
 `DailyCount` is a narrow counter table: one row per London day, element, site and measure
-("decisions", "category:DEPLOY", "modifier:LAS", "override", "reassessment", "seconds:60", ...).
-A decision is counted once, in the same transaction that closes it (completed, abandoned or
-outcome reached and not completed), and closed decisions never change, so the counts stay exact
-as decisions arrive; the dashboards add the open calls live. `rollup_rebuild` recomputes the
-table from the decisions (after a bulk seed, or to check it).
+("decisions", "category:DEPLOY", "modifier:LAS", "override", "reassessment", "seconds:60",
+"escalation", ...). A decision is counted once, in the same transaction that closes it (completed,
+abandoned or outcome reached and not completed), and closed decisions never change, so the counts
+stay exact as decisions arrive; the dashboards add the open calls live. An escalation is counted
+by the day it was raised, in the transaction that raises it. Each week and month also has rows of
+its own (dated its Monday or its 1st, measure "week/decisions", "month/category:DEPLOY"...), the
+sums of its days, so a long range reads a few thousand rows. `rollup_rebuild` recomputes the
+table from the decisions and escalations (after a bulk seed, or to check it).
 """
 
 from __future__ import annotations

@@ -45,7 +45,7 @@ def decisions_on_incident(decision: Decision) -> QuerySet[Decision]:
         return Decision.objects.none()
     return (
         Decision.objects.for_list()
-        .filter(incident_ref__iexact=decision.incident_ref)
+        .filter(incident_ref=decision.incident_ref)  # stored normalised: the incident index serves it
         .exclude(pk=decision.pk)
         .order_by("started_at", "pk")
     )

@@ -17,6 +17,7 @@ from rcrp.accounts.models import User
 from toolkit.models import Decision, Escalation
 from toolkit.selectors import decision_get_for_handler
 from toolkit.services.override import apply_override
+from toolkit.services.rollup import rollup_add_escalation
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:
@@ -44,6 +45,7 @@ def escalation_raise(
         raised_by=actor,
         raised_at=now,
     )
+    rollup_add_escalation(escalation)
     audit_event_record(
         actor=actor, action="toolkit.escalation.raised", target=escalation, data={"new": {"reason": reason}}
     )
@@ -76,6 +78,7 @@ def escalation_raise_for_outcome(
         note=f"The outcome needs a supervisor: {outcome_title}"[:500],
         raised_at=now,
     )
+    rollup_add_escalation(escalation)
     audit_event_record(
         actor=None,
         action="toolkit.escalation.raised",

@@ -1,6 +1,7 @@
 """The dashboards' daily counts: a closed decision is counted once, in the transaction that closes it.
 
-`rollup_add` is called by every service that closes a decision; `rollup_rebuild` recomputes the
+`rollup_add` is called by every service that closes a decision, `rollup_add_escalation` by every
+service that raises an escalation; `rollup_rebuild` recomputes the
 table after a bulk seed or to check it. Both count with `toolkit.measures.measures_of`; on
 PostgreSQL the rebuild runs as one INSERT ... SELECT that states the same rules in SQL (2,000,000
 decisions in seconds rather than minutes), and a test checks it gives exactly the same rows.
@@ -15,14 +16,27 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 
-from toolkit.measures import FIELDS, SECONDS_BUCKETS, SLOWER, Key, count_rows, measures_of
-from toolkit.models import DailyCount, Decision
+from toolkit.measures import (
+    ESCALATION,
+    FIELDS,
+    SECONDS_BUCKETS,
+    SLOWER,
+    SPANS,
+    Key,
+    count_rows,
+    escalation_key,
+    measures_of,
+    with_spans,
+)
+from toolkit.models import DailyCount, Decision, Escalation
 
 
 def _upsert(counts: Mapping[Key, int]) -> None:
-    """Add the counts (one INSERT ... ON CONFLICT, the same on PostgreSQL and SQLite)."""
+    """Add the counts, and their week and month rows (one INSERT ... ON CONFLICT, the same on
+    PostgreSQL and SQLite)."""
     if not counts:
         return
+    counts = with_spans(counts)
     table = connection.ops.quote_name(DailyCount._meta.db_table)
     values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(counts))
     params: list[Any] = []
@@ -46,6 +60,17 @@ def rollup_add(decision: Decision) -> None:
     _upsert(count_rows([{name: getattr(decision, name) for name in FIELDS}]))
 
 
+def rollup_add_escalation(escalation: Escalation) -> None:
+    """Count an escalation that has just been raised (call inside the transaction that raises it)."""
+    decision = escalation.decision
+    _upsert({escalation_key(escalation.raised_at, decision.element_id, decision.site_id): 1})
+
+
+def _live_escalations() -> Any:
+    """The escalations of live decisions (practice calls raise none, and are not counted anyway)."""
+    return Escalation.objects.filter(decision__in=Decision.objects.all())
+
+
 @transaction.atomic
 def rollup_rebuild(*, batch: int = 5000, in_sql: bool | None = None) -> int:
     """Recompute every daily count from the closed decisions; returns how many were counted.
@@ -61,6 +86,9 @@ def rollup_rebuild(*, batch: int = 5000, in_sql: bool | None = None) -> int:
     for row in closed.iterator(chunk_size=batch):
         counts.update(measures_of(row))
         total += 1
+    raised = _live_escalations().values_list("raised_at", "decision__element_id", "decision__site_id")
+    for raised_at, element_id, site_id in raised.iterator(chunk_size=batch):
+        counts[escalation_key(raised_at, element_id, site_id)] += 1
     items = list(counts.items())
     for start in range(0, len(items), 500):
         _upsert(dict(items[start : start + 500]))
@@ -101,6 +129,29 @@ def _rebuild_in_sql() -> int:
             GROUP BY 1, 2, 3, 4
             """,  # noqa: S608
             [settings.TIME_ZONE, *params],
+        )
+        escalations = _live_escalations().values("raised_at", "decision__element_id", "decision__site_id")
+        source, params = escalations.query.sql_with_params()
+        cursor.execute(
+            f"""
+            INSERT INTO {counts} (day, element_pk, site_pk, measure, count)
+            SELECT (e.raised_at AT TIME ZONE %s)::date, COALESCE(e.element_id, 0), COALESCE(e.site_id, 0),
+                   %s, count(*)
+            FROM ({source}) AS e (raised_at, element_id, site_id)
+            GROUP BY 1, 2, 3
+            """,  # noqa: S608
+            [settings.TIME_ZONE, ESCALATION, *params],
+        )
+        # The week and month rows: the day rows summed (a day row's measure has no "/").
+        starts = ", ".join(f"('{span}', date_trunc('{span}', c.day)::date)" for span in SPANS)
+        cursor.execute(
+            f"""
+            INSERT INTO {counts} (day, element_pk, site_pk, measure, count)
+            SELECT s.start, c.element_pk, c.site_pk, s.span || '/' || c.measure, sum(c.count)
+            FROM {counts} c CROSS JOIN LATERAL (VALUES {starts}) AS s (span, start)
+            WHERE strpos(c.measure, '/') = 0
+            GROUP BY 1, 2, 3, 4
+            """  # noqa: S608
         )
         cursor.execute(f"SELECT coalesce(sum(count), 0) FROM {counts} WHERE measure = 'decisions'")  # noqa: S608
         return int(cursor.fetchone()[0])

@@ -20,6 +20,7 @@ from rcrp.accounts.audit import audit_event_record
 from rcrp.accounts.models import User
 from toolkit.models import Decision, Escalation, HandoverRecord
 from toolkit.selectors import HANDOVER_LIMIT, S136_CLOCK_WINDOW, may_act_on_decision
+from toolkit.services.rollup import rollup_add_escalation
 
 # How far back an HH:MM time may be read as "yesterday" (a time typed just after midnight).
 ACROSS_MIDNIGHT = dt.timedelta(hours=6)
@@ -121,19 +122,20 @@ def handover_overdue_sweep(*, now: dt.datetime | None = None) -> int:
             handover__isnull=True,
         )
         .exclude(escalations__reason=Escalation.Reason.HANDOVER_OVERDUE)
-        .only("pk", "site_id")
+        .only("pk", "site_id", "element_id")
     )
     raised = 0
     for decision in list(candidates):
         try:
             with transaction.atomic():
-                Escalation.objects.create(
+                escalation = Escalation.objects.create(
                     decision=decision,
                     site_id=decision.site_id,
                     reason=Escalation.Reason.HANDOVER_OVERDUE,
                     note="Handover at the place of safety has passed 60 minutes since arrival.",
                     raised_at=now,
                 )
+                rollup_add_escalation(escalation)
                 audit_event_record(actor=None, action="toolkit.decision.handover_overdue", target=decision)
         except IntegrityError:
             continue  # another worker raised it first
