@@ -246,7 +246,3 @@ def compare(card: PracticeCard, state: CallState) -> Comparison:
         override=decision.override,
         problem=problem,
     )
-
-
-def practice_result_for(*, decision: Decision) -> PracticeResult | None:
-    return PracticeResult.objects.filter(decision_reference=decision.reference).first()

@@ -13,7 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from policies import flow as engine
@@ -23,6 +23,7 @@ from rcrp.accounts.models import User
 from toolkit.models import Decision
 from toolkit.selectors import call_state
 from toolkit.selectors.practice import compare, may_practise_on, situation_and_why
+from toolkit.services.start import decision_create_once, site_of
 from training.models import PracticeCard, PracticeResult, PracticeSet
 
 
@@ -96,37 +97,25 @@ def practice_start(
         raise PermissionDenied("Practice on a draft is for trainers and policy owners.")
     if not card.active:
         raise ValidationError("This practice card has been withdrawn.")
-    if token is not None:
-        existing = Decision.all_calls.filter(start_token=token, handler=actor).first()
-        if existing is not None:
-            return existing
     now = now or timezone.now()
     version = card.policy_version
-    site = getattr(getattr(actor, "staff_record", None), "site", None)
-    try:
-        with transaction.atomic():
-            decision = Decision.all_calls.create(
-                handler=actor,
-                start_token=token,
-                practice=True,
-                practice_card=card,
-                practice_set=practice_set,
-                incident_ref="PRACTICE",
-                caller_type=card.caller_type,
-                partner_kind=card.partner_kind if card.caller_type == Decision.CallerType.PARTNER else "",
-                element=card.element,
-                policy_version=version,
-                content_hash=version.content_hash,
-                engine_version=engine.ENGINE_VERSION,
-                site=site,
-                started_at=now,
-                last_activity_at=now,
-            )
-    except IntegrityError:
-        existing = Decision.all_calls.filter(start_token=token, handler=actor).first()
-        if existing is None:
-            raise
-        return existing
+    decision, _created = decision_create_once(
+        actor=actor,
+        token=token,
+        practice=True,
+        practice_card=card,
+        practice_set=practice_set,
+        incident_ref="PRACTICE",
+        caller_type=card.caller_type,
+        partner_kind=card.partner_kind if card.caller_type == Decision.CallerType.PARTNER else "",
+        element=card.element,
+        policy_version=version,
+        content_hash=version.content_hash,
+        engine_version=engine.ENGINE_VERSION,
+        site=site_of(actor),
+        started_at=now,
+        last_activity_at=now,
+    )
     return decision
 
 

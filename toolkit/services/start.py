@@ -35,7 +35,7 @@ def _now(now: dt.datetime | None) -> dt.datetime:
     return now or timezone.now()
 
 
-def _site_of(user: User) -> Any:
+def site_of(user: User) -> Any:
     record = getattr(user, "staff_record", None)
     return record.site if record is not None else None
 
@@ -58,20 +58,20 @@ def _caller_as_given(caller_type: str, partner_kind: str) -> tuple[str, str]:
     return caller_type, partner_kind if partner_ok else ""
 
 
-def _decision_for_token(*, actor: User, token: UUID | None) -> Decision | None:
+def decision_for_token(*, actor: User, token: UUID | None) -> Decision | None:
     """The decision a form with this one-time token already made (a double click or a retry)."""
     if token is None:
         return None
-    return Decision.objects.filter(start_token=token, handler=actor).first()
+    return Decision.all_calls.filter(start_token=token, handler=actor).first()
 
 
-def _create_once(*, actor: User, token: UUID | None, **fields: Any) -> tuple[Decision, bool]:
+def decision_create_once(*, actor: User, token: UUID | None, **fields: Any) -> tuple[Decision, bool]:
     """Create the decision, or return the one this token made already (two racing POSTs)."""
     try:
         with transaction.atomic():
-            return Decision.objects.create(handler=actor, start_token=token, **fields), True
+            return Decision.all_calls.create(handler=actor, start_token=token, **fields), True
     except IntegrityError:
-        existing = _decision_for_token(actor=actor, token=token)
+        existing = decision_for_token(actor=actor, token=token)
         if existing is None:
             raise
         return existing, False
@@ -108,7 +108,7 @@ def decision_start(
     first decision. Raises PermissionDenied when the gate blocks (the deploy override never asks
     the gate), ValidationError for a bad caller or when the element has no published policy.
     """
-    existing = _decision_for_token(actor=actor, token=token)
+    existing = decision_for_token(actor=actor, token=token)
     if existing is not None:
         return existing
     caller_type, partner_kind = _clean_caller(caller_type, partner_kind)
@@ -126,7 +126,7 @@ def decision_start(
         )
     if follows is None:
         follows = decision_get_latest_for_incident(incident_ref=incident_ref)
-    decision, created = _create_once(
+    decision, created = decision_create_once(
         actor=actor,
         token=token,
         incident_ref=incident_ref,
@@ -137,7 +137,7 @@ def decision_start(
         policy_version=version,
         content_hash=version.content_hash,
         engine_version=engine.ENGINE_VERSION,
-        site=_site_of(actor),
+        site=site_of(actor),
         follows=follows,
         started_at=now,
         last_activity_at=now,
@@ -179,13 +179,13 @@ def decision_start_override(
     that is not one of the choices is recorded as not given (never as a default). The same `token`
     twice returns the first decision. Linked to earlier decisions on the incident like a start.
     """
-    existing = _decision_for_token(actor=actor, token=token)
+    existing = decision_for_token(actor=actor, token=token)
     if existing is not None:
         return existing
     now = _now(now)
     caller_type, partner_kind = _caller_as_given(caller_type, partner_kind)
     version = policy_version_get_live(element=element) if element is not None else None
-    decision, created = _create_once(
+    decision, created = decision_create_once(
         actor=actor,
         token=token,
         incident_ref=incident_ref,
@@ -196,7 +196,7 @@ def decision_start_override(
         policy_version=version,
         content_hash=version.content_hash if version else "",
         engine_version=engine.ENGINE_VERSION,
-        site=_site_of(actor),
+        site=site_of(actor),
         follows=decision_get_latest_for_incident(incident_ref=incident_ref),
         started_at=now,
         last_activity_at=now,
@@ -233,7 +233,7 @@ def decision_start_not_health(
     Never asks the training gate (it is not an RCRP decision). The same `token` twice returns the
     first decision. Raises ValidationError when `what` is not one of NOT_HEALTH.
     """
-    existing = _decision_for_token(actor=actor, token=token)
+    existing = decision_for_token(actor=actor, token=token)
     if existing is not None:
         return existing
     if what not in NOT_HEALTH:
@@ -245,7 +245,7 @@ def decision_start_not_health(
     if las:
         reasons.append([str(engine.Modifier.LAS), LAS_TICKED])
     incident = incident_ref or "no incident reference"
-    decision, created = _create_once(
+    decision, created = decision_create_once(
         actor=actor,
         token=token,
         incident_ref=incident_ref,
@@ -253,7 +253,7 @@ def decision_start_not_health(
         caller_type=caller_type,
         partner_kind=partner_kind,
         engine_version=engine.ENGINE_VERSION,
-        site=_site_of(actor),
+        site=site_of(actor),
         follows=decision_get_latest_for_incident(incident_ref=incident_ref),
         started_at=now,
         last_activity_at=now,

@@ -75,10 +75,6 @@ def practice_progress(*, practice_set: PracticeSet, user: User | None) -> SetPro
     return practice_progress_for_users(practice_set=practice_set, users=[user.pk])[user.pk]
 
 
-def practice_results_for_user(*, user: User) -> QuerySet[PracticeResult]:
-    return PracticeResult.objects.filter(user=user).select_related("card__element", "practice_set")
-
-
 def practice_set_list() -> QuerySet[PracticeSet]:
     return (
         PracticeSet.objects.annotate(card_count=Count("entries"))
