@@ -397,12 +397,14 @@ def measure(out: Callable[[str], None]) -> dict[str, Any]:
         "modifier +LAS",
         "site Hendon",
         "re-assessments",
+        "verdict minor",
     ):
         params = cases[name]
-        filtered = form_of(params).apply(Decision.objects.all())
+        chosen = form_of(params)
+        filtered = chosen.apply(Decision.objects.all())
         cursor = None
         for _ in range(DEEP_PAGES):
-            page = log.log_page(filtered, after=cursor)
+            page = log.log_page(filtered, after=cursor, order=chosen.order)
             if page.older is None:
                 break
             cursor = page.older
@@ -620,7 +622,8 @@ def explain_all(path: Path, out: Callable[[str], None]) -> None:
     )
 
     def page_of(**filters: Any) -> Callable[[], Any]:
-        return lambda: list(log.log_page(log.LogFilter(**filters).apply(every)).rows)
+        chosen = log.LogFilter(**filters)
+        return lambda: list(log.log_page(chosen.apply(every), order=chosen.order).rows)
 
     cases: list[tuple[str, str, Callable[[], Any]]] = [
         ("decision_log_idx", "The log's first page, no filter", page_of()),
@@ -638,9 +641,14 @@ def explain_all(path: Path, out: Callable[[str], None]) -> None:
             page_of(element="transport", category="SIGNPOST", modifier="ESCALATE", site=sites["lambeth"].pk),
         ),
         (
-            "decision_log_idx",
-            "The log filtered by reviewed (the page's ids from the index alone)",
+            "standing_log_idx",
+            "The log filtered by reviewed (the page's ids read newest first from the review standing)",
             page_of(reviewed=True),
+        ),
+        (
+            "standing_verdict_idx",
+            "The log filtered by newest verdict (minor deviation)",
+            page_of(verdict="minor"),
         ),
         (
             "decision_log_idx",

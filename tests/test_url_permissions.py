@@ -200,6 +200,7 @@ LADDER: dict[str, Row] = {
     "toolkit:register":               row("GET",  "302 403 403 403 200 403 403 200 200 403"),
     "toolkit:register-export":        row("GET",  "302 403 403 403 200 403 403 200 200 403"),
     "toolkit:register-partners":      row("GET",  "302 403 403 403 200 403 403 200 200 403"),
+    "toolkit:register-handovers":     row("GET",  "302 403 403 403 200 403 403 200 200 403"),
     # The access log: auditors (and administrators) search who read which decision.
     "toolkit:access-log":             row("GET",  "302 403 403 403 403 403 403 200 200 403"),
     "toolkit:dashboard":              row("GET",  "302 403 403 403 200 403 403 200 200 403"),

@@ -50,6 +50,7 @@ urlpatterns = [
     path("register/", register.register_page, name="register"),
     path("register/escalations.csv", register.register_export, name="register-export"),
     path("register/partners.csv", register.partners_export, name="register-partners"),
+    path("register/handovers.csv", register.handovers_export, name="register-handovers"),
     path("practice/", practice.practice_home, name="practice"),
     path("practice/cards/make/", practice.practice_cards_make, name="practice-cards-make"),
     path("practice/cards/<int:pk>/", practice.practice_card, name="practice-card"),

@@ -10,6 +10,8 @@ import itertools
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from policies.models import Element
@@ -17,6 +19,7 @@ from tests.policies.factories import published_v1
 from tests.training.factories import site as make_site
 from toolkit.models import Decision, Escalation, Review
 from toolkit.selectors.log import EXPORT_COLUMNS, Cursor
+from toolkit.services import review_standing_rebuild
 from training.models import StaffMember
 
 URL = "/toolkit/decisions/"
@@ -97,6 +100,7 @@ def world(
     Review.objects.create(
         decision=w["reviewed_twice"], reviewer=reviewer, verdict="compliant", reviewed_at=later
     )
+    review_standing_rebuild()  # the reviews were written directly, not by review_record
     Escalation.objects.create(
         decision=w["escalated"], reason="partner_dispute", raised_by=call_handler, raised_at=T0
     )
@@ -206,6 +210,40 @@ def test_keyset_pages_stay_put_while_new_decisions_arrive(
     second = client.get(URL, {"after": Cursor.of(made[-50]).encode()}).context["page"]
     back = client.get(URL, {"before": second.newer.encode()}).context["page"]
     assert [d.pk for d in back.rows][-1] == made[-50].pk
+
+
+def test_review_filtered_pages_are_read_from_the_review_standing_and_stay_put(
+    client: Any, supervisor: Any, call_handler: Any, second_call_handler: Any, db: None
+) -> None:
+    made = [make(call_handler, started_at=T0 + dt.timedelta(seconds=i // 2)) for i in range(130)]  # ties too
+    unreviewed = [make(call_handler, started_at=T0 + dt.timedelta(seconds=i)) for i in range(0, 200, 3)]
+    for i, decision in enumerate(made):
+        Review.objects.create(
+            decision=decision, reviewer=second_call_handler, verdict="compliant" if i % 2 else "minor"
+        )
+    review_standing_rebuild()
+    client.force_login(supervisor)
+    for query, expected in (
+        ({"reviewed": "yes"}, made),
+        ({"verdict": "minor"}, made[::2]),
+        ({"reviewed": "no"}, unreviewed),
+    ):
+        seen: list[int] = []
+        response = client.get(URL, query)
+        while True:
+            page = response.context["page"]
+            seen += [d.pk for d in page.rows]
+            if page.older is None:
+                break
+            response = client.get(URL, {**query, "after": page.older.encode()})
+        assert seen == [d.pk for d in sorted(expected, key=lambda d: (d.started_at, d.pk), reverse=True)]
+        with CaptureQueriesContext(connection) as queries:
+            back = client.get(URL, {**query, "before": page.newer.encode()}).context["page"]
+        # A reviewed-only page's ids are read in the standing's order, so its index drives the scan.
+        page_sql = next(q["sql"] for q in queries if "LIMIT 51" in q["sql"])
+        standing_order = '."decision_id" ASC LIMIT 51' in page_sql  # the standing's (started_at, decision)
+        assert standing_order == (query != {"reviewed": "no"})
+        assert [d.pk for d in back.rows] == seen[-len(page.rows) - 50 : -len(page.rows)]
 
 
 def test_a_garbled_cursor_is_the_first_page(client: Any, supervisor: Any, world: dict[str, Any]) -> None:

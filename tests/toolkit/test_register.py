@@ -17,7 +17,7 @@ from tests.policies.factories import element as element_of
 from tests.training.factories import site as make_site
 from toolkit import services
 from toolkit.models import Decision, Escalation, HandoverRecord
-from toolkit.selectors.register import REGISTER_COLUMNS
+from toolkit.selectors.register import HANDOVER_COLUMNS, OVERDUE_SHOWN, REGISTER_COLUMNS
 
 URL = "/toolkit/register/"
 NOW = timezone.now().replace(microsecond=0)
@@ -149,7 +149,8 @@ def test_the_register_shows_the_partners_words_our_answer_who_decided_and_the_ti
     assert "after 12 min" in body
     assert "Not answered" in body
     overdue = response.context["overdue"]
-    assert [(h.decision.incident_ref, h.minutes, h.running) for h in overdue] == [
+    assert overdue.total == 2
+    assert [(h.decision.incident_ref, h.minutes, h.running) for h in overdue.rows] == [
         ("CAD 5/01DEC26", 90, False),
         ("CAD 6/01DEC26", 70, True),
     ]
@@ -181,6 +182,16 @@ def test_the_register_exports(client: Any, auditor: Any, register: dict[str, Any
     )
     assert summary[0] == ["partner_kind", "requests", "refusals", "challenges", "upheld", "overturned"]
     assert ["GP", "2", "2", "2", "1", "1"] in summary
+    handovers = list(
+        csv.reader(
+            io.StringIO(b"".join(client.get("/toolkit/register/handovers.csv").streaming_content).decode())
+        )
+    )
+    assert tuple(handovers[0]) == HANDOVER_COLUMNS
+    assert [(r[2], r[4], r[5]) for r in handovers[1:]] == [
+        ("CAD 5/01DEC26", "90", "Duty inspector agreed officers could leave"),
+        ("CAD 6/01DEC26", "70", "Still running"),
+    ]
 
 
 def test_the_register_filters_by_element_and_date(
@@ -189,7 +200,7 @@ def test_the_register_filters_by_element_and_date(
     client.force_login(supervisor)
     response = client.get(URL, {"element": "s136"})
     assert response.context["page"].rows == []
-    assert [h.decision.incident_ref for h in response.context["overdue"]] == [
+    assert [h.decision.incident_ref for h in response.context["overdue"].rows] == [
         "CAD 5/01DEC26",
         "CAD 6/01DEC26",
     ]
@@ -219,6 +230,28 @@ def test_the_register_takes_a_fixed_number_of_queries(
 ) -> None:
     client.force_login(supervisor)
     client.get(URL)
-    # session, user, permissions, sites, elements, the page, the handovers, the partner summary (2).
-    with django_assert_num_queries(9):
+    # session, user, permissions, sites, elements, the page, the handovers and their count, the
+    # partner summary (2).
+    with django_assert_num_queries(10):
         client.get(URL)
+
+
+def test_the_page_shows_the_longest_handovers_and_the_csv_has_them_all(
+    client: Any, supervisor: Any, call_handler: Any, db: None
+) -> None:
+    s136 = element_of("s136")
+    for minutes in range(61, 61 + OVERDUE_SHOWN + 5):
+        decision(
+            call_handler,
+            element=s136,
+            incident_ref=f"CAD {minutes}/01DEC26",
+            pos_arrival_at=NOW - dt.timedelta(minutes=minutes),
+        )
+    client.force_login(supervisor)
+    response = client.get(URL)
+    overdue = response.context["overdue"]
+    assert (overdue.total, len(overdue.rows)) == (OVERDUE_SHOWN + 5, OVERDUE_SHOWN)
+    assert overdue.rows[0].minutes == 60 + OVERDUE_SHOWN + 5  # longest first
+    assert f"The {OVERDUE_SHOWN} longest of {OVERDUE_SHOWN + 5}." in response.content.decode()
+    body = b"".join(client.get("/toolkit/register/handovers.csv").streaming_content).decode()
+    assert len(body.strip().splitlines()) == 1 + OVERDUE_SHOWN + 5

@@ -18,7 +18,7 @@ from tests.policies.factories import element as element_of
 from tests.policies.factories import published_version
 from tests.training.factories import site as make_site
 from toolkit import services
-from toolkit.models import Decision, DecisionAnswer, Escalation, Review, ReviewItem
+from toolkit.models import Decision, DecisionAnswer, Escalation, Review, ReviewItem, ReviewStanding
 from toolkit.services.reviews import in_sample
 
 NOW = timezone.now()
@@ -222,6 +222,15 @@ def test_compliance_rates_count_the_newest_review(
         deviations=[{"question_id": "q1", "weight": 2}],
         now=timezone.now() + dt.timedelta(seconds=5),
     )
+    # Where each decision stands is its newest review, whichever order the reviews were written in:
+    # a review backdated before the standing one does not displace it.
+    services.review_record(
+        decision=second, reviewer=supervisor, verdict="compliant", now=timezone.now() - dt.timedelta(days=1)
+    )
+    assert ReviewStanding.objects.get(decision=second).verdict == "non_compliant"
+    standing = dict(ReviewStanding.objects.values_list("decision", "verdict"))
+    assert services.review_standing_rebuild() == 4
+    assert dict(ReviewStanding.objects.values_list("decision", "verdict")) == standing
     client.force_login(auditor)
     response = client.get("/toolkit/reviews/compliance/")
     assert response.status_code == 200

@@ -20,7 +20,7 @@ from policies import flow as engine
 from policies.models import Element
 from tests.policies.factories import element as element_of
 from tests.training.factories import site as make_site
-from toolkit.models import DailyCount, Decision, DecisionAnswer, Escalation, ReviewItem
+from toolkit.models import DailyCount, Decision, DecisionAnswer, Escalation, ReviewItem, ReviewStanding
 from toolkit.selectors import call_state
 from toolkit.selectors.dashboard import DashboardFilter, bucket_of, buckets_between, dashboard_get
 from toolkit.services.rollup import rollup_rebuild
@@ -82,6 +82,14 @@ def test_seeding_gives_closed_decisions_with_answers_on_every_element_and_site_c
     assert rollup_rebuild(in_sql=False) == 300
     assert counts() == seeded
     assert sum(n for *_, measure, n in seeded if measure == "decisions") == 300
+    # Where each reviewed decision stands is its newest review.
+    reviewed = decisions.filter(reviews__isnull=False).distinct()
+    assert reviewed.exists()
+    assert ReviewStanding.objects.count() == reviewed.count()
+    for standing in ReviewStanding.objects.select_related("decision"):
+        newest = standing.decision.reviews.order_by("-reviewed_at", "-id").first()
+        assert (standing.review_id, standing.verdict) == (newest.pk, newest.verdict)
+        assert standing.started_at == standing.decision.started_at
     client.force_login(supervisor)
     assert client.get("/toolkit/decisions/").status_code == 200
     assert client.get("/toolkit/decisions/", {"element": "s136", "category": "DEPLOY"}).status_code == 200

@@ -457,7 +457,7 @@ class DecisionAccess(AppendOnlyModel):
 
 
 from toolkit.models.dashboard import DailyCount, DeploymentBaseline  # noqa: E402  (split by feature)
-from toolkit.models.review import Review, ReviewItem  # noqa: E402  (the review models, split by feature)
+from toolkit.models.review import Review, ReviewItem, ReviewStanding  # noqa: E402  (the review models, split by feature)
 
 __all__ = [
     "DailyCount",
@@ -470,4 +470,5 @@ __all__ = [
     "HandoverRecord",
     "Review",
     "ReviewItem",
+    "ReviewStanding",
 ]

@@ -20,7 +20,7 @@ from django.db.models.lookups import IsNull
 from django.utils import timezone
 
 from rcrp.accounts.models import User
-from toolkit.models import Decision, DecisionAccess, Escalation, Review
+from toolkit.models import Decision, DecisionAccess, Escalation, ReviewStanding
 
 SUPERVISE = "accounts.supervise_calls"
 AUDIT = "accounts.audit_decisions"
@@ -105,19 +105,24 @@ class LogFilter:
             qs = qs.filter(incident_ref=" ".join(self.incident_ref.split()).upper())
         if self.status:
             qs = qs.filter(status=self.status)
-        if self.reviewed is not None:
-            reviewed = Exists(Review.objects.filter(decision=OuterRef("pk")))
-            qs = qs.filter(reviewed if self.reviewed else ~reviewed)
+        # The review filters read where each decision stands (its newest review's verdict), and a
+        # page of them is read newest first from that table's own indexes (see `order`).
+        if self.reviewed is False:
+            qs = qs.filter(~Exists(ReviewStanding.objects.filter(decision=OuterRef("pk"))))
+        elif self.reviewed:
+            qs = qs.filter(review_standing__isnull=False)
         if self.verdict:
-            # Decisions whose newest review (by reviewed_at, then id) has this verdict, found once
-            # from the reviews: a subquery on each decision in turn reads every unreviewed one.
-            later = Review.objects.filter(decision=OuterRef("decision")).filter(
-                Q(reviewed_at__gt=OuterRef("reviewed_at"))
-                | Q(reviewed_at=OuterRef("reviewed_at"), pk__gt=OuterRef("pk"))
-            )
-            newest = Review.objects.filter(verdict=self.verdict).exclude(Exists(later))
-            qs = qs.filter(pk__in=newest.values("decision"))
+            qs = qs.filter(review_standing__verdict=self.verdict)
         return qs
+
+    @property
+    def order(self) -> tuple[str, str]:
+        """The (moment, tie) a page is read in: the decision's own, or, when only reviewed decisions
+        match, the same values from the review standing, whose indexes then start the scan (the
+        decision index would be walked through every unreviewed decision first)."""
+        if self.reviewed or self.verdict:
+            return ("review_standing__started_at", "review_standing__decision_id")
+        return ("started_at", "pk")
 
 
 def midnight(day: dt.date) -> dt.datetime:
@@ -179,24 +184,30 @@ def keyset_page(
     before: Cursor | None = None,
     size: int = PAGE_SIZE,
     decorate: Callable[[QuerySet[Any]], QuerySet[Any]] | None = None,
+    order: tuple[str, str] | None = None,
 ) -> LogPage:
     """One page of `qs`, newest first on (`moment`, pk): the rows older than `after`, or (going
     back) the page newer than `before`. One query: a page and one more row to know if there is more.
 
     `decorate` adds what the page shows (joins, annotations) to the page's own rows only: the page's
     ids are found first, in a subquery an index alone often answers, then those rows are fetched
-    and decorated. A filter that rejects most rows (reviewed, escalated) then reads index entries,
-    not a 2 KB decision row each.
+    and decorated. A filter that rejects most rows then reads index entries, not a 2 KB decision
+    row each. `order` names other fields holding the same (moment, pk) values, in a joined table
+    whose index should drive the scan (the page's ids are then read in that order).
     """
+    by, tie = order or (moment, "pk")
 
     def cursor(row: Any) -> Cursor:
         return Cursor(started_at=getattr(row, moment), pk=row.pk)
 
-    def fetch(page: QuerySet[Any], *ordering: str) -> list[Any]:
-        if decorate is None:
+    def fetch(page: QuerySet[Any], newest_first: bool) -> list[Any]:
+        sign = "-" if newest_first else ""
+        ordering = (f"{sign}{moment}", f"{sign}pk")
+        if decorate is None and order is None:
             return list(page.order_by(*ordering)[: size + 1])
-        ids = page.order_by(*ordering).values("pk")[: size + 1]
-        return list(decorate(page.model._base_manager.filter(pk__in=ids)).order_by(*ordering))
+        ids = page.order_by(f"{sign}{by}", f"{sign}{tie}").values("pk")[: size + 1]
+        rows = page.model._base_manager.filter(pk__in=ids)
+        return list((decorate(rows) if decorate else rows).order_by(*ordering))
 
     # Each cursor condition is (moment, pk) beyond the cursor's, written with a redundant bound on
     # `moment` alone: the bound is what the (moment, id) index scan starts from. Without it the OR
@@ -204,12 +215,10 @@ def keyset_page(
     if before is not None:
         newer_rows = fetch(
             qs.filter(
-                Q(**{f"{moment}__gte": before.started_at}),
-                Q(**{f"{moment}__gt": before.started_at})
-                | Q(**{moment: before.started_at, "pk__gt": before.pk}),
+                Q(**{f"{by}__gte": before.started_at}),
+                Q(**{f"{by}__gt": before.started_at}) | Q(**{by: before.started_at, f"{tie}__gt": before.pk}),
             ),
-            moment,
-            "pk",
+            newest_first=False,
         )
         more_newer = len(newer_rows) > size
         rows = list(reversed(newer_rows[:size]))
@@ -221,10 +230,10 @@ def keyset_page(
         )
     if after is not None:
         qs = qs.filter(
-            Q(**{f"{moment}__lte": after.started_at}),
-            Q(**{f"{moment}__lt": after.started_at}) | Q(**{moment: after.started_at, "pk__lt": after.pk}),
+            Q(**{f"{by}__lte": after.started_at}),
+            Q(**{f"{by}__lt": after.started_at}) | Q(**{by: after.started_at, f"{tie}__lt": after.pk}),
         )
-    rows = fetch(qs, f"-{moment}", "-pk")
+    rows = fetch(qs, newest_first=True)
     more = len(rows) > size
     rows = rows[:size]
     return LogPage(
@@ -255,8 +264,10 @@ def log_page(
     after: Cursor | None = None,
     before: Cursor | None = None,
     size: int = PAGE_SIZE,
+    order: tuple[str, str] | None = None,
 ) -> LogPage:
-    """One page of the decision log, newest first, with what the list shows (one query)."""
+    """One page of the decision log, newest first, with what the list shows (one query); `order`
+    is the filter's (`LogFilter.order`)."""
     # Whether each row was escalated, looked up for the page's rows only: an EXISTS here is planned
     # as a hash of every escalation (the planner costs it for all the rows the LIMIT never reads),
     # which a scalar subquery is not.
@@ -269,7 +280,9 @@ def log_page(
             .annotate(escalated=IsNull(Subquery(escalation), False))
         )
 
-    return keyset_page(qs, moment="started_at", after=after, before=before, size=size, decorate=shown)
+    return keyset_page(
+        qs, moment="started_at", after=after, before=before, size=size, decorate=shown, order=order
+    )
 
 
 # --- The access log ----------------------------------------------------------------------------------

@@ -10,12 +10,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, DateTimeField, DurationField, ExpressionWrapper, F, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from toolkit.models import Decision, Escalation
 from toolkit.selectors import HANDOVER_LIMIT, S136_CLOCK_WINDOW
-from toolkit.selectors.log import Cursor, LogPage, keyset_page, midnight
+from toolkit.selectors.log import LIST_DEFERRED, Cursor, LogPage, keyset_page, midnight
 
 
 @dataclass(frozen=True)
@@ -63,24 +64,75 @@ class OverdueHandover:
     running: bool  # no handover recorded yet
 
 
-def overdue_handovers(register: RegisterFilter, *, now: dt.datetime | None = None) -> list[OverdueHandover]:
-    """s136 detentions whose handover took (or is taking) more than 60 minutes, longest first."""
-    now = now or timezone.now()
-    decisions = register.on(
-        Decision.objects.for_list().select_related("handover").filter(pos_arrival_at__isnull=False),
-        moment="pos_arrival_at",
+@dataclass(frozen=True)
+class OverdueHandovers:
+    rows: list[OverdueHandover]  # the longest, longest first
+    total: int  # how many there are in all (the CSV has every one)
+
+
+OVERDUE_SHOWN = 50
+
+
+def _overdue(register: RegisterFilter, now: dt.datetime) -> QuerySet[Decision]:
+    """s136 detentions whose handover took (or is taking) more than 60 minutes, longest first,
+    worked out by the database: a detention nobody recorded a handover for is counted only while
+    it can still be running (the 36-hour window in law)."""
+    ended = Coalesce(F("handover__occurred_at"), Value(now, output_field=DateTimeField()))
+    return (
+        register.on(Decision.objects.filter(pos_arrival_at__isnull=False), moment="pos_arrival_at")
+        .filter(Q(handover__isnull=False) | Q(pos_arrival_at__gt=now - S136_CLOCK_WINDOW))
+        .annotate(took=ExpressionWrapper(ended - F("pos_arrival_at"), output_field=DurationField()))
+        .filter(took__gt=HANDOVER_LIMIT)
+        .order_by("-took", "-pos_arrival_at", "-pk")
     )
-    found = []
-    for decision in decisions:
-        handover = getattr(decision, "handover", None)
+
+
+def _overdue_row(decision: Any) -> OverdueHandover:
+    running = getattr(decision, "handover", None) is None
+    return OverdueHandover(
+        decision=decision, minutes=int(decision.took.total_seconds() // 60), running=running
+    )
+
+
+def overdue_handovers(register: RegisterFilter, *, now: dt.datetime | None = None) -> OverdueHandovers:
+    """The longest s136 handovers past 60 minutes, and how many there are (two queries)."""
+    qs = _overdue(register, now or timezone.now())
+    shown = qs.select_related("element", "handler", "site", "handover").defer(*LIST_DEFERRED)
+    return OverdueHandovers(rows=[_overdue_row(d) for d in shown[:OVERDUE_SHOWN]], total=qs.count())
+
+
+HANDOVER_COLUMNS = ("arrived_at", "decision", "incident_ref", "site", "minutes", "ended", "ended_at")
+
+
+def overdue_handover_rows(
+    register: RegisterFilter, *, now: dt.datetime | None = None
+) -> Iterator[tuple[Any, ...]]:
+    """Every s136 handover past 60 minutes as CSV rows (HANDOVER_COLUMNS), longest first."""
+    qs = (
+        _overdue(register, now or timezone.now())
+        .select_related("site", "handover")
+        .only(
+            "reference",
+            "incident_ref",
+            "pos_arrival_at",
+            "site__name",
+            "handover__kind",
+            "handover__occurred_at",
+        )
+    )
+    for decision in qs.iterator(chunk_size=2000):
+        row = _overdue_row(decision)
         assert decision.pos_arrival_at is not None
-        if handover is None and now - decision.pos_arrival_at > S136_CLOCK_WINDOW:
-            continue  # the detention has ended in law; nobody recorded the handover
-        end = handover.occurred_at if handover is not None else now
-        if end - decision.pos_arrival_at > HANDOVER_LIMIT:
-            minutes = int((end - decision.pos_arrival_at).total_seconds() // 60)
-            found.append(OverdueHandover(decision=decision, minutes=minutes, running=handover is None))
-    return sorted(found, key=lambda row: -row.minutes)
+        handover = None if row.running else decision.handover
+        yield (
+            timezone.localtime(decision.pos_arrival_at).isoformat(timespec="seconds"),
+            str(decision.reference),
+            decision.incident_ref,
+            decision.site.name if decision.site else "",
+            row.minutes,
+            handover.get_kind_display() if handover else "Still running",
+            timezone.localtime(handover.occurred_at).isoformat(timespec="seconds") if handover else "",
+        )
 
 
 @dataclass

@@ -28,7 +28,7 @@ from toolkit.services.practice import (
     practice_result_record,
     practice_start,
 )
-from toolkit.services.reviews import review_queue_build, review_record
+from toolkit.services.reviews import review_queue_build, review_record, review_standing_rebuild
 from toolkit.services.s136 import HANDOVER_LIMIT, handover_overdue_sweep, handover_record
 from toolkit.services.start import (
     NOT_HEALTH,
@@ -68,4 +68,5 @@ __all__ = [
     "practice_start",
     "review_queue_build",
     "review_record",
+    "review_standing_rebuild",
 ]

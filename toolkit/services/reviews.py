@@ -9,13 +9,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
 from django.utils import timezone
 
 from rcrp.accounts.audit import audit_event_record
 from rcrp.accounts.models import User
-from toolkit.models import Decision, Escalation, Review, ReviewItem
+from toolkit.models import Decision, Escalation, Review, ReviewItem, ReviewStanding
 
 FIRST_DECISIONS = 20
 NEW_VERSION_DAYS = 14
@@ -142,14 +142,27 @@ def review_record(
         raise ValidationError(
             "Say where the decision deviated: give at least one question a weight", code="deviations"
         )
-    review = Review.objects.create(
-        decision=decision,
-        reviewer=reviewer,
-        verdict=verdict,
-        deviations=clean,
-        feedback=feedback.strip()[:2000],
-        reviewed_at=now or timezone.now(),
-    )
+    with transaction.atomic():
+        # One review of a decision at a time, so its standing names the newest of them.
+        Decision.all_calls.select_for_update().filter(pk=decision.pk).values_list("pk").first()
+        review = Review.objects.create(
+            decision=decision,
+            reviewer=reviewer,
+            verdict=verdict,
+            deviations=clean,
+            feedback=feedback.strip()[:2000],
+            reviewed_at=now or timezone.now(),
+        )
+        newest = decision.reviews.order_by("-reviewed_at", "-id").values("pk", "verdict").first()
+        assert newest is not None
+        ReviewStanding.objects.update_or_create(
+            decision=decision,
+            defaults={
+                "review_id": newest["pk"],
+                "verdict": newest["verdict"],
+                "started_at": decision.started_at,
+            },
+        )
     audit_event_record(
         actor=reviewer,
         action="toolkit.decision.reviewed",
@@ -157,3 +170,21 @@ def review_record(
         data={"new": {"verdict": verdict}},
     )
     return review
+
+
+def review_standing_rebuild() -> int:
+    """Recompute every decision's standing from its reviews (after a bulk load of reviews, which
+    `review_record` did not write); returns how many decisions have been reviewed."""
+    standing, review, decision = (m._meta.db_table for m in (ReviewStanding, Review, Decision))
+    with transaction.atomic(), connection.cursor() as cursor:
+        ReviewStanding.objects.all().delete()
+        cursor.execute(  # the names are the models' own tables
+            f"""INSERT INTO {standing} (decision_id, review_id, verdict, started_at)
+            SELECT r.decision_id, r.id, r.verdict, d.started_at
+            FROM {review} r JOIN {decision} d ON d.id = r.decision_id
+            WHERE NOT EXISTS (
+                SELECT 1 FROM {review} n WHERE n.decision_id = r.decision_id
+                AND (n.reviewed_at > r.reviewed_at OR (n.reviewed_at = r.reviewed_at AND n.id > r.id))
+            )"""  # noqa: S608
+        )
+        return cursor.rowcount

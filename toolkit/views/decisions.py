@@ -157,8 +157,10 @@ def decision_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     paging = page_cursors(request)
     page = log.LogPage()
     if valid:
-        filtered = form.log_filter().apply(scope) if form.is_bound else scope
-        page = log.log_page(filtered, after=paging["after"], before=paging["before"])
+        chosen = form.log_filter() if form.is_bound else log.LogFilter()
+        page = log.log_page(
+            chosen.apply(scope), after=paging["after"], before=paging["before"], order=chosen.order
+        )
     context = {
         "form": form,
         "page": page,

@@ -65,3 +65,16 @@ def partners_export(request: AuthenticatedHttpRequest) -> HttpResponse:
         for r in register.partner_summary(_filter(form))
     )
     return csv_response(register.PARTNER_COLUMNS, rows, "partner-summary")
+
+
+@any_permission_required(*READERS)
+@require_safe
+def handovers_export(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = _form(request)
+    if form.is_bound and not form.is_valid():
+        return register_page(request)
+    return csv_response(
+        register.HANDOVER_COLUMNS,
+        register.overdue_handover_rows(_filter(form)),
+        "s136-handovers-over-60-minutes",
+    )

@@ -49,10 +49,19 @@ from policies.models import Element, PolicyVersion
 from policies.selectors import flow_for_version
 from rcrp.accounts.models import User
 from rcrp.accounts.roles import CALL_HANDLER, SUPERVISOR
-from toolkit.models import Decision, DecisionAnswer, Escalation, HandoverRecord, Review, ReviewItem
+from toolkit.models import (
+    Decision,
+    DecisionAnswer,
+    Escalation,
+    HandoverRecord,
+    Review,
+    ReviewItem,
+    ReviewStanding,
+)
 from toolkit.selectors import value_label
 from toolkit.services.outcome import outcome_set
 from toolkit.services.override import LAS_TICKED, OVERRIDE_SCRIPT, OVERRIDE_TITLE
+from toolkit.services.reviews import review_standing_rebuild
 from toolkit.services.rollup import rollup_rebuild
 from training.models import Site, StaffMember
 
@@ -593,10 +602,19 @@ class Command(BaseCommand):
         seeded = time.perf_counter()
         self.stdout.write(f"Decisions written in {seeded - started:.1f} s; rebuilding the daily counts")
         counted = rollup_rebuild()
+        review_standing_rebuild()
         rebuilt = time.perf_counter()
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                for model in (Decision, DecisionAnswer, Escalation, HandoverRecord, ReviewItem, Review):
+                for model in (
+                    Decision,
+                    DecisionAnswer,
+                    Escalation,
+                    HandoverRecord,
+                    ReviewItem,
+                    Review,
+                    ReviewStanding,
+                ):
                     cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
         self.stdout.write(
             f"Done: {count:,} decisions seeded and {counted:,} closed decisions counted in "
