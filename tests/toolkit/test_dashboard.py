@@ -249,14 +249,14 @@ def test_the_dashboard_takes_a_fixed_number_of_queries(
     client.force_login(supervisor)
     client.get(URL)  # warm the session
     query = {"date_from": "2026-11-01", "date_to": "2026-11-30", "period": "week"}
-    # session, user, permissions, elements, sites; the counts by bucket, by element and site, and the
+    # session, user with permissions, elements, sites; the counts by bucket, by element and site, and the
     # deployments by month (escalations included); open calls; baseline: whatever the range and
     # however many decisions
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         assert client.get(URL, query).status_code == 200
     for day in ("2026-11-12", "2026-11-20"):
         closed(call_handler, at(day), outcome_category="SIGNPOST", site=make_site("bow"))
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         assert client.get(URL, query).status_code == 200
 
 

@@ -247,6 +247,6 @@ def test_the_queue_takes_a_fixed_number_of_queries(
     services.review_queue_build(now=NOW, percent=0)
     client.force_login(supervisor)
     client.get("/toolkit/reviews/")
-    with django_assert_num_queries(4):  # session, user, permissions, the page
+    with django_assert_num_queries(3):  # session, user with permissions, the page
         response = client.get("/toolkit/reviews/")
     assert len(response.context["page"].rows) == 30

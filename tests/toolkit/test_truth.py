@@ -417,8 +417,8 @@ def test_my_calls_is_one_query_for_its_rows(
     for i in range(3):
         start_call(handler_client, "welfare", ref=f"CAD {i}/26NOV26")
     handler_client.get("/toolkit/my-calls/")
-    # session, user, roles and permissions, the rows
-    with django_assert_num_queries(4):
+    # session, the user with their roles and permissions, the rows
+    with django_assert_num_queries(3):
         body = handler_client.get("/toolkit/my-calls/").content.decode()
     assert body.count("Resume<span") == 3
 

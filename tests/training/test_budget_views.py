@@ -68,8 +68,8 @@ def test_the_page_costs_the_plan_against_the_budget(
     enter_budget(administrator, plan["today"])
     client.force_login(supervisor)
     client.get("/")  # the first request renews the idle session (a write)
-    # 3 for the session, the user and their roles; the budget entries, the plan, the sites, the rota
-    with django_assert_num_queries(7):
+    # 2 for the session and the user with their roles; the budget entries, the plan, the sites, the rota
+    with django_assert_num_queries(6):
         response = client.get(reverse("training:support-budget"))
     assert response.status_code == 200
     page = response.content.decode()
@@ -108,7 +108,7 @@ def test_the_query_count_does_not_grow_with_the_rota(
             )
     client.force_login(administrator)
     client.get("/")
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         page = client.get(reverse("training:support-budget")).content.decode()
     assert figure(page, "budget") == "£90,000"
     assert "Earlier budget figures" in page

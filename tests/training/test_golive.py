@@ -245,8 +245,8 @@ def test_the_go_live_page_lists_sites_and_history(
     services.site_go_live_set(site=site("bow"), live=False, actor=administrator, note="Not yet")
     client.force_login(administrator)
     client.get("/")  # the first request renews the idle session (a write)
-    # 3 for the session, the user and their roles; the course; the sites; one grouped count; the history
-    with django_assert_num_queries(7):
+    # 2 for the session and the user with their roles; the course; the sites; one grouped count; the history
+    with django_assert_num_queries(6):
         response = client.get(reverse("training:go-live"))
     page = response.content.decode()
     assert 'Switch on<span class="govuk-visually-hidden"> RCRP at Bow' in page

@@ -134,11 +134,11 @@ def test_the_practice_pages_take_a_fixed_number_of_queries(
     client.get(URL)
     for card in cards:
         result(call_handler, card, passed=False)
-    # session, user, permissions, the cards, the sets and their courses, two for the figures
-    with django_assert_num_queries(8):
+    # session, the user with their permissions, the cards, the sets and their courses, two for the figures
+    with django_assert_num_queries(7):
         assert client.get(URL).status_code == 200
-    # session, user, permissions, the set and its courses, its cards, two for the figures
-    with django_assert_num_queries(8):
+    # session, the user with their permissions, the set and its courses, its cards, two for the figures
+    with django_assert_num_queries(7):
         assert client.get(f"{URL}{chosen.pk}/").status_code == 200
 
 

@@ -204,14 +204,14 @@ def test_query_counts_do_not_grow_with_the_roster(
 ) -> None:
     client.force_login(trainer)
     client.get("/")  # the first request renews the idle session (a write); later ones within a minute do not
-    # Each count includes 3 queries for the session, the user and their roles.
+    # Each count includes 2 queries for the session and the user with their roles.
     pages = {
-        reverse("training:dashboard"): 10,
-        reverse("training:roster"): 9,
-        reverse("training:roster") + "?status=untrained&site=bow": 9,
-        reverse("training:sessions"): 8,
-        url("training:session-detail", world["session"]): 5,
-        url("training:session-attendance", world["session"]): 5,
+        reverse("training:dashboard"): 9,
+        reverse("training:roster"): 8,
+        reverse("training:roster") + "?status=untrained&site=bow": 8,
+        reverse("training:sessions"): 7,
+        url("training:session-detail", world["session"]): 4,
+        url("training:session-attendance", world["session"]): 4,
     }
     for page, queries in pages.items():
         with django_assert_num_queries(queries):

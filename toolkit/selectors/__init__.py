@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from django.db import connection
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from policies import flow as engine
@@ -114,18 +118,105 @@ def call_state(decision: Decision, history: list[DecisionAnswer] | None = None) 
     return CallState(decision=decision, history=history, path=path, flow=flow, node=walked.node, walk=walked)
 
 
+# --- The live call's one read: the decision with its answers -----------------------------------------
+
+_ANSWER_FIELDS = (
+    "id",
+    "sequence",
+    "position",
+    "question_id",
+    "question_text",
+    "value",
+    "value_label",
+    "note",
+    "answered_at",
+    "answered_by_id",
+)
+
+
+@functools.cache
+def _answers_json_sql(vendor: str) -> str:
+    """A scalar subquery in the decision's SELECT: all its answers as one JSON array."""
+    answers = connection.ops.quote_name(DecisionAnswer._meta.db_table)
+    outer = f"{connection.ops.quote_name(Decision._meta.db_table)}.{connection.ops.quote_name('id')}"
+    if vendor == "postgresql":
+        pairs = ", ".join(f"'{name}', a.{connection.ops.quote_name(name)}" for name in _ANSWER_FIELDS)
+        # Built from the models' own table and column names only: no input reaches this SQL.
+        return (
+            f"SELECT COALESCE(json_agg(json_build_object({pairs})), '[]') "  # noqa: S608
+            f"FROM {answers} a WHERE a.decision_id = {outer}"
+        )
+    pairs = ", ".join(
+        f"'{name}', " + (f"json(a.{name})" if name == "value" else f"a.{connection.ops.quote_name(name)}")
+        for name in _ANSWER_FIELDS
+    )
+    return f"SELECT json_group_array(json_object({pairs})) FROM {answers} a WHERE a.decision_id = {outer}"  # noqa: S608
+
+
+def _snapshot_step_sql() -> str:
+    """The decision's step as this statement's snapshot sees it (see `_attach_answers`)."""
+    table = connection.ops.quote_name(Decision._meta.db_table)
+    return f"SELECT d.step FROM {table} d WHERE d.id = {table}.id"  # noqa: S608 (the model's table name)
+
+
+def _attach_answers(decision: Decision, raw: Any, *, fresh: bool) -> None:
+    """Put the answers read with the decision where `decision.answers.all()` finds them.
+
+    `fresh` is False when the decision row changed between this statement's snapshot and the lock
+    (PostgreSQL, READ COMMITTED: a `SELECT ... FOR UPDATE` that waited for another transaction's
+    lock returns the row as that transaction left it, but its subqueries still see the snapshot
+    taken before the wait). Every answer is written with a step increment on the decision, so a
+    changed step means the JSON may lack the answer just committed: the answers are then read
+    again, after the lock, exactly as they were before this read was joined.
+    """
+    queryset = DecisionAnswer.objects.filter(decision=decision).order_by("sequence")
+    if fresh:
+        rows = json.loads(raw) if isinstance(raw, str | bytes) else (raw or [])
+        answers = []
+        for row in sorted(rows, key=lambda r: r["sequence"]):
+            answered_at = datetime.fromisoformat(row["answered_at"])
+            if answered_at.tzinfo is None:  # SQLite stores UTC without an offset
+                answered_at = answered_at.replace(tzinfo=UTC)
+            row.update(answered_at=answered_at, decision_id=decision.pk)
+            names = [f.attname for f in DecisionAnswer._meta.concrete_fields]  # the model's order
+            answer = DecisionAnswer.from_db(decision._state.db, names, [row[name] for name in names])
+            DecisionAnswer.decision.field.set_cached_value(answer, decision)
+            answers.append(answer)
+        queryset._result_cache = answers
+        queryset._prefetch_done = True
+    decision._prefetched_objects_cache = {"answers": queryset}
+
+
 def decision_get_for_handler(*, user: User, reference: UUID, lock: bool = False) -> Decision:
     """A call the user is taking: their own decisions only (404 otherwise), practice calls too; a
-    user who does not take live calls (a trainer, a policy owner) reaches only practice calls."""
-    qs = Decision.all_calls.for_page().defer("policy_version__document")
+    user who does not take live calls (a trainer, a policy owner) reaches only practice calls.
+
+    One query: the decision, what the call pages show with it, its answers (as a JSON array built
+    by the database; `decision.answers.all()` reads them without a query) and whether it has any
+    escalation (`escalation_list_for_decision` asks no query when it has none). With `lock`, the
+    decision row is locked for the transaction (FOR UPDATE OF the decision alone).
+    """
+    qs = (
+        Decision.all_calls.for_page()
+        .defer("policy_version__document")
+        .annotate(
+            answers_json=RawSQL(_answers_json_sql(connection.vendor), ()),  # noqa: S611 (no input)
+            has_escalations=Exists(Escalation.objects.filter(decision=OuterRef("pk"))),
+        )
+    )
     if not user.has_perm("accounts.take_calls"):
         qs = qs.filter(practice=True)
     if lock:
-        qs = qs.select_for_update(of=("self",))
+        qs = qs.select_for_update(of=("self",)).annotate(
+            snapshot_step=RawSQL(_snapshot_step_sql(), ())  # noqa: S611 (no input)
+        )
     try:
-        return qs.get(reference=reference, handler=user)
+        decision = qs.get(reference=reference, handler=user)
     except Decision.DoesNotExist:
         raise NotFound("No such call") from None
+    fresh = not lock or decision.snapshot_step == decision.step
+    _attach_answers(decision, decision.answers_json, fresh=fresh)
+    return decision
 
 
 def decision_get_for_reader(*, user: User, reference: UUID) -> Decision:
@@ -191,6 +282,9 @@ def escalation_list_open() -> QuerySet[Escalation]:
 
 
 def escalation_list_for_decision(*, decision: Decision) -> list[Escalation]:
+    """The call's escalations, oldest first (no query when the read said it has none)."""
+    if getattr(decision, "has_escalations", True) is False:
+        return []
     return list(
         decision.escalations.select_related("answered_by", "claimed_by", "reassessment").order_by("raised_at")
     )

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from policies import flow as engine
+from policies.selectors import changed_questions_for
 from rcrp.accounts.http import AuthenticatedHttpRequest
 from rcrp.accounts.middleware import background_poll
 from toolkit import services
@@ -113,11 +114,31 @@ def _render_call(
             "reference_extract": state.flow.references.get(question.reference)
             if question.reference
             else None,
-            "changed": changed_question_notice(decision=decision, question_id=question.id, user=request.user),
+            "changed": _changed_notice(request, decision, question.id),
             "highlight_times": HIGHLIGHT_TIMES,
         }
     )
     return render(request, "toolkit/question.html", context, status=status)
+
+
+# The (version, question) pairs whose changed-wording highlight this session's handler is past:
+# met on HIGHLIGHT_TIMES other live calls, which only grows, so the count is not asked again.
+CHANGES_MET = "changes_met"
+CHANGES_MET_LIMIT = 400
+
+
+def _changed_notice(request: AuthenticatedHttpRequest, decision: Decision, question_id: str) -> list[str]:
+    """changed_question_notice, remembered in the session once the handler is past it."""
+    if decision.policy_version is None or decision.practice:
+        return []
+    key = f"{decision.policy_version_id}:{question_id}"
+    met: list[str] = request.session.get(CHANGES_MET, [])
+    if key in met:
+        return []
+    changes = changed_question_notice(decision=decision, question_id=question_id, user=request.user)
+    if not changes and changed_questions_for(decision.policy_version).get(question_id):
+        request.session[CHANGES_MET] = [*met, key][-CHANGES_MET_LIMIT:]
+    return changes
 
 
 STATE_PREFIX = "state_"
