@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, time
 from typing import Any
 
 from crispy_forms_gds.choices import Choice
-from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Fieldset, Fluid, Layout, Size
 from django import forms
@@ -17,7 +15,8 @@ from django.utils import timezone
 from policies import flow as engine
 from policies.models import Agency, PolicyVersion
 from policies.services import AGENCY_FIELDS
-from policies.validators import parse_document_text
+from policies.validators import load_json, parse_document_text
+from rcrp.accounts.forms import GovDateField
 
 PERSONAL_DATA_HINT = "Do not enter names or other personal details."
 
@@ -113,7 +112,7 @@ class PublishForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Select when this version should take effect"},
     )
-    effective_date = DateInputField(
+    effective_date = GovDateField(
         label="Date it takes effect",
         help_text="Only if later. For example, 1 11 2026",
         required=False,
@@ -181,10 +180,10 @@ class DiffForm(forms.Form):
 
 
 class AgencyForm(forms.ModelForm):
-    effective_from = DateInputField(
+    effective_from = GovDateField(
         label="In force from", help_text="For example, 1 11 2023", require_all_fields=False
     )
-    effective_to = DateInputField(
+    effective_to = GovDateField(
         label="In force until (optional)",
         help_text="The last day the agency can be used. Leave blank while it runs.",
         required=False,
@@ -308,12 +307,7 @@ class ScenarioForm(forms.Form):
         )
 
     def clean_answers(self) -> dict[str, Any]:
-        try:
-            answers = json.loads(self.cleaned_data["answers"])
-        except json.JSONDecodeError as error:
-            raise ValidationError(
-                f"The answers are not valid JSON: line {error.lineno}: {error.msg}"
-            ) from None
+        answers = load_json(self.cleaned_data["answers"], "The answers")
         if not isinstance(answers, dict) or not answers:
             raise ValidationError('Give the answers as a JSON object, like {"q_id": "answer"}')
         return answers

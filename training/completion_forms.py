@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Fixed, Layout, Size
 from django import forms
 from django.core.exceptions import ValidationError
 
+from rcrp.accounts.forms import GovDateField
 from rcrp.accounts.models import User
 from training.models import Course
 from training.selectors import account_get_by_staff_number
@@ -19,7 +19,7 @@ from training.services.completions import EVIDENCE_MAX, OUTSIDE_SESSION
 
 class OutsideCompletionForm(forms.Form):
     course = forms.ModelChoiceField(label="Course", queryset=Course.objects.none(), empty_label=None)
-    completed_on = DateInputField(
+    completed_on = GovDateField(
         label="Date they completed it", help_text="For example, 21 8 2023", require_all_fields=False
     )
     route = forms.ChoiceField(

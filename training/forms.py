@@ -6,7 +6,6 @@ import re
 from datetime import datetime, time
 from typing import Any
 
-from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Fieldset, Fixed, Fluid, Layout, Size
 from django import forms
@@ -14,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from policies.models import PolicyVersion
+from rcrp.accounts.forms import GovDateField
 from rcrp.accounts.models import User
 from training import conf
 from training.models import Course, PracticeSet, Shift, Site, StaffMember, SupportLogEntry
@@ -226,7 +226,7 @@ class SessionForm(forms.Form):
         empty_label=None,
         error_messages={"required": "Select the site"},
     )
-    date = DateInputField(label="Date", help_text="For example, 21 8 2023", require_all_fields=False)
+    date = GovDateField(label="Date", help_text="For example, 21 8 2023", require_all_fields=False)
     start = forms.CharField(label="Start time", help_text="24-hour clock, for example 09:30", max_length=5)
     trainer = UserChoiceField(label="Trainer", queryset=User.objects.none(), empty_label=None)
     capacity = forms.IntegerField(label="Places", min_value=1, max_value=200, widget=number_input())
@@ -305,7 +305,7 @@ class RebookForm(forms.Form):
 
 
 class RotaAssignForm(forms.Form):
-    date = DateInputField(label="Date", require_all_fields=False)
+    date = GovDateField(label="Date", require_all_fields=False)
     site = forms.ModelChoiceField(label="Site", queryset=Site.objects.none(), empty_label=None)
     shift = forms.ChoiceField(label="Shift", choices=Shift.choices)
     floor_walker = UserChoiceField(label="Floor walker", queryset=User.objects.none(), empty_label=None)
@@ -329,7 +329,7 @@ class RotaAssignForm(forms.Form):
 
 
 class RotaPlanForm(forms.Form):
-    starts_on = DateInputField(label="From", help_text="For example, 1 11 2023", require_all_fields=False)
+    starts_on = GovDateField(label="From", help_text="For example, 1 11 2023", require_all_fields=False)
     walkers_per_shift = forms.IntegerField(
         label="Floor walkers per site per shift",
         min_value=0,

@@ -6,11 +6,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Fixed, Fluid, Layout
 from django import forms
 
+from rcrp.accounts.forms import GovDateField
 from training.services.golive import NOTE_MAX
 
 
@@ -122,7 +122,7 @@ class SupportBudgetForm(forms.Form):
             "max_decimal_places": "Enter the senior consultant's days a week to a tenth of a day",
         },
     )
-    plan_ends_on = DateInputField(
+    plan_ends_on = GovDateField(
         label="Last day of post-go-live support", help_text="For example, 30 4 2024", require_all_fields=False
     )
     note = forms.CharField(label="Note (optional)", required=False, max_length=200)

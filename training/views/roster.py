@@ -19,6 +19,7 @@ from training.models import Course, StaffMember
 from training.views._common import MANAGE_TRAINING, paginate, post_data
 
 SUMMARY_LIMIT = 50  # bad rows listed in the error summary; the full list follows the form
+LIST_LIMIT = 500  # bad rows listed below the form; the rest are counted (a 5 MB file of bad rows)
 
 
 @login_required
@@ -79,15 +80,24 @@ def staff_import(request: AuthenticatedHttpRequest) -> HttpResponse:
                 for problem in problems[:SUMMARY_LIMIT]:
                     form.add_error("file", f"Line {problem.line}: {problem.reason}")
                 if len(problems) > SUMMARY_LIMIT:
+                    shown = min(len(problems), LIST_LIMIT)
                     form.add_error(
                         "file",
-                        f"And {len(problems) - SUMMARY_LIMIT} more bad rows: all are listed below the form",
+                        f"And {len(problems) - SUMMARY_LIMIT} more bad rows: "
+                        + ("all are" if shown == len(problems) else f"the first {shown} are")
+                        + " listed below the form",
                     )
     status = 400 if form.errors else 200
     return render(
         request,
         "training/staff_import.html",
-        {"form": form, "problems": problems, "imported": bool(problems) and not form.errors},
+        {
+            "form": form,
+            "problems": problems[:LIST_LIMIT],
+            "problem_count": len(problems),
+            "problems_not_listed": max(len(problems) - LIST_LIMIT, 0),
+            "imported": bool(problems) and not form.errors,
+        },
         status=status,
     )
 

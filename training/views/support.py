@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from policies.models import PolicyVersion
+from rcrp.accounts.forms import parse_iso_date
 from rcrp.accounts.http import AuthenticatedHttpRequest, any_permission_required
 from training import readiness, selectors, services
 from training.forms import RotaAssignForm, RotaPlanForm, SupportForm
@@ -80,10 +81,8 @@ def acknowledgement_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRe
 
 
 def _week_param(raw: str | None) -> date:
-    try:
-        return readiness.week_start(date.fromisoformat(raw or ""))
-    except ValueError:
-        return readiness.week_start(timezone.localdate())
+    """The week asked for; today's week for a missing, garbled or far-out date (9999-12-31)."""
+    return readiness.week_start(parse_iso_date(raw) or timezone.localdate())
 
 
 @any_permission_required(SUPPORT_FLOOR, MANAGE_TRAINING)
