@@ -11,6 +11,8 @@ from __future__ import annotations
 import glob
 import os
 
+# A developer's .env (make run writes one) never reaches the tests.
+os.environ["RCRP_READ_DOTENV"] = "0"
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "x" * 40)
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("SECURE", "0")

@@ -1,9 +1,9 @@
-"""Request id for grouping audit rows, idle-time session expiry, and the 404 for NotFound."""
+"""Idle-time session expiry, background polls that do not renew it, and the 404 for NotFound (the
+request id is rcrp/logging.py's)."""
 
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -13,22 +13,9 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import resolve_url
 
-from rcrp.accounts.audit import current_request_id
 from rcrp.accounts.errors import NotFound
 
 RENEW_AFTER_SECONDS = 60
-
-
-class RequestIdMiddleware:
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        token = current_request_id.set(uuid.uuid4())
-        try:
-            return self.get_response(request)
-        finally:
-            current_request_id.reset(token)
 
 
 def background_poll(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
