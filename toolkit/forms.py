@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
 from crispy_forms_gds.choices import Choice
 from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import Button, Field, Fluid, Layout, Size
+from crispy_forms_gds.layout import HTML, Button, Field, Fluid, Layout, Size
 from django import forms
 from django.conf import settings
+from django.utils import timezone
 
 from policies import flow as engine
 from policies.models import Element
+from rcrp.accounts.forms import IsoDateField
 from toolkit.models import Decision, DecisionAccess, Escalation, HandoverRecord, Review
 from toolkit.selectors.log import AccessFilter, LogFilter
 from toolkit.selectors.register import RegisterFilter
+from toolkit.services.start import paper_made_at_check
 
 PERSONAL_DATA_HINT = "Do not enter names, dates of birth, addresses or phone numbers."
 
@@ -62,6 +66,14 @@ class StartForm(forms.Form):
     # information, the earlier decision this call re-assesses. Rendered by the template.
     token = forms.UUIDField(required=False, widget=forms.HiddenInput)
     follows = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    # The paper fallback: a decision made on paper while the service was down, entered afterwards
+    # (rendered by templates/toolkit/includes/_paper_fields.html as GOV.UK date and time inputs).
+    paper = forms.BooleanField(required=False, label="I am entering a decision made on paper")
+    paper_day = forms.CharField(required=False, max_length=2, label="Day")
+    paper_month = forms.CharField(required=False, max_length=2, label="Month")
+    paper_year = forms.CharField(required=False, max_length=4, label="Year")
+    paper_time = forms.CharField(required=False, max_length=5, label="Time it was made")
+    paper_reference = forms.CharField(required=False, max_length=40, label="Paper form reference (optional)")
 
     def __init__(self, *args: Any, elements: list[Element], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -78,6 +90,7 @@ class StartForm(forms.Form):
             Field.radios("element", legend_size=Size.MEDIUM),
             Field.radios("caller_type", legend_size=Size.MEDIUM, inline=False),
             Field.select("partner_kind"),
+            HTML('{% include "toolkit/includes/_paper_fields.html" %}'),
             Button("start", "Start the call"),
         )
 
@@ -96,7 +109,33 @@ class StartForm(forms.Form):
             self.add_error("incident_ref", "Enter the incident reference, or say why there is none yet")
         if data.get("caller_type") == Decision.CallerType.PARTNER and not data.get("partner_kind"):
             self.add_error("partner_kind", "Select which partner agency is calling")
+        data["paper_made_at"] = self._paper_made_at(data) if data.get("paper") else None
+        if not data.get("paper"):
+            data["paper_reference"] = ""
         return data
+
+    def _paper_made_at(self, data: dict[str, Any]) -> dt.datetime | None:
+        """The paper decision's date and time (London), or None with the error on its input."""
+        parts = [(data.get(f"paper_{p}") or "").strip() for p in ("day", "month", "year")]
+        if not all(parts):
+            self.add_error("paper_day", "Enter the date the decision was made on paper, like 27 11 2026")
+            return None
+        try:
+            day = dt.date(int(parts[2]), int(parts[1]), int(parts[0]))
+        except ValueError:
+            self.add_error("paper_day", "Enter a real date the decision was made on paper, like 27 11 2026")
+            return None
+        match = re.fullmatch(r"([01]?\d|2[0-3])[:.]?([0-5]\d)", (data.get("paper_time") or "").strip())
+        if not match:
+            self.add_error("paper_time", "Enter the time the decision was made on paper, like 14:30")
+            return None
+        made = timezone.make_aware(dt.datetime.combine(day, dt.time(int(match[1]), int(match[2]))))
+        try:
+            paper_made_at_check(made)
+        except forms.ValidationError as error:
+            self.add_error("paper_day", error)
+            return None
+        return made
 
 
 LAS_LABEL = "Ambulance (LAS) needed too?"
@@ -258,7 +297,7 @@ YES_NO_ANY = [("", "Any"), ("yes", "Yes"), ("no", "No")]
 
 
 def _date(label: str, which: str, example: str) -> forms.DateField:
-    return forms.DateField(
+    return IsoDateField(
         required=False,
         label=label,
         widget=forms.DateInput(attrs={"type": "date"}),

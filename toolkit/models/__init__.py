@@ -158,6 +158,19 @@ class Decision(models.Model):
     practice_set = models.ForeignKey(
         "training.PracticeSet", models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The paper fallback: a decision made on paper while the service was down, entered afterwards.
+    # `started_at` and the answer times are when it was entered; this is when it was actually made.
+    paper_made_at = models.DateTimeField(
+        null=True, blank=True, help_text="Entered from a paper record: when the decision was made on paper"
+    )
+    paper_reference = models.CharField(
+        max_length=40, blank=True, db_default="", help_text="The paper form's reference"
+    )  # db_default: raw SQL seeding needs no change
+    # Retention (toolkit/services/retention.py): an expired decision that a kept decision still
+    # cites is kept as a bare record (outcome, times, policy version) with its details removed.
+    anonymised_at = models.DateTimeField(
+        null=True, blank=True, help_text="When retention removed this decision's details (kept for its links)"
+    )
 
     objects = LiveDecisionManager()
     all_calls = DecisionQuerySet.as_manager()  # live and practice: the call pages only
@@ -222,6 +235,11 @@ class Decision(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == self.Status.IN_PROGRESS
+
+    @property
+    def is_paper(self) -> bool:
+        """Entered afterwards from a paper record (the paper fallback)."""
+        return self.paper_made_at is not None
 
     @property
     def has_outcome(self) -> bool:

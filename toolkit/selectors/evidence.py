@@ -199,5 +199,12 @@ def evidence_bundle(decision: Decision) -> Evidence:
             for d in decisions_on_incident(decision)
         ],
     }
+    if decision.paper_made_at is not None:
+        # Only on paper records, so the content (and hash) of every other bundle is as it was.
+        content["decision"]["paper_record"] = {
+            "made_at": _when(decision.paper_made_at),
+            "reference": decision.paper_reference,
+            "answer_times": "when the paper's answers were entered",
+        }
     digest = hashlib.sha256(engine.canonical_json(content).encode("utf-8")).hexdigest()
     return Evidence(content=content, sha256=digest)

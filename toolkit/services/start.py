@@ -35,6 +35,26 @@ def _now(now: dt.datetime | None) -> dt.datetime:
     return now or timezone.now()
 
 
+PAPER_MAX_AGE_DAYS = 31
+"""A decision made on paper (the fallback while the service is down) is entered within this long."""
+
+
+def paper_made_at_check(made: dt.datetime, *, now: dt.datetime | None = None) -> None:
+    """When a paper decision was made: not in the future, and within PAPER_MAX_AGE_DAYS."""
+    now = _now(now)
+    if made > now:
+        raise ValidationError(
+            "The time the decision was made on paper must be in the past: check the date and time",
+            code="paper_future",
+        )
+    if made < now - dt.timedelta(days=PAPER_MAX_AGE_DAYS):
+        raise ValidationError(
+            f"The paper record must be from the last {PAPER_MAX_AGE_DAYS} days: "
+            "ask a supervisor to add an older one as a note to the incident's decision",
+            code="paper_too_old",
+        )
+
+
 def site_of(user: User) -> Any:
     record = getattr(user, "staff_record", None)
     return record.site if record is not None else None
@@ -99,9 +119,15 @@ def decision_start(
     incident_ref_missing_reason: str = "",
     follows: Decision | None = None,
     token: UUID | None = None,
+    paper_made_at: dt.datetime | None = None,
+    paper_reference: str = "",
     now: dt.datetime | None = None,
 ) -> Decision:
     """Start a call on the element's published policy version, after the training gate.
+
+    `paper_made_at` marks a decision made on paper while the service was down and entered now
+    (with the paper form's `paper_reference`): the handler walks the same questions entering the
+    paper's answers, whose times are when they are entered.
 
     `follows` is the earlier decision this call re-assesses on new information; without it, the
     latest earlier decision on the same incident is linked. The same `token` twice returns the
@@ -118,6 +144,8 @@ def decision_start(
     if not gate.may_start_call:
         raise PermissionDenied(" ".join(gate.reasons))
     now = _now(now)
+    if paper_made_at is not None:
+        paper_made_at_check(paper_made_at, now=now)
     version = _live_version(element, now)
     if version is None:
         raise ValidationError(
@@ -142,21 +170,19 @@ def decision_start(
         started_at=now,
         last_activity_at=now,
         training_warning=" ".join(gate.reasons) if gate.show_warning else "",
+        paper_made_at=paper_made_at,
+        paper_reference=paper_reference.strip()[:40] if paper_made_at else "",
     )
     if created:
-        audit_event_record(
-            actor=actor,
-            action="toolkit.decision.started",
-            target=decision,
-            data={
-                "new": {
-                    "element": element.slug,
-                    "version": version.number,
-                    "incident_ref": incident_ref,
-                    "follows": str(follows.reference) if follows else None,
-                }
-            },
-        )
+        new: dict[str, Any] = {
+            "element": element.slug,
+            "version": version.number,
+            "incident_ref": incident_ref,
+            "follows": str(follows.reference) if follows else None,
+        }
+        if paper_made_at is not None:
+            new["paper_made_at"] = paper_made_at.isoformat(timespec="minutes")
+        audit_event_record(actor=actor, action="toolkit.decision.started", target=decision, data={"new": new})
     return decision
 
 

@@ -128,9 +128,11 @@ def start(request: AuthenticatedHttpRequest) -> HttpResponse:
                     incident_ref_missing_reason=data.get("incident_ref_missing_reason", ""),
                     follows=earlier,
                     token=data.get("token"),
+                    paper_made_at=data.get("paper_made_at"),
+                    paper_reference=data.get("paper_reference", ""),
                 )
             except ValidationError as error:
-                form.add_error(None, error)
+                form.add_error("paper_day" if str(error.code).startswith("paper") else None, error)
             else:
                 return redirect(call_url(decision))
     else:
