@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from policies.models import Element
 from rcrp.accounts.http import AuthenticatedHttpRequest, any_permission_required, error_status
+from rcrp.db_router import reads_replica
 from toolkit.baseline_csv import BaselineFileError
 from toolkit.dashboard_forms import BaselineForm, BaselineImportForm, DashboardForm
 from toolkit.selectors import dashboard
@@ -25,6 +26,7 @@ PROBLEMS_SHOWN = 100  # a file of bad rows is summarised, not echoed whole
 
 @any_permission_required(*READERS)
 @require_safe
+@reads_replica
 def dashboard_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     elements, sites = list(Element.objects.all()), list(Site.objects.all())
     form = DashboardForm(request.GET or None, sites=sites, elements=elements)

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from policies.models import Element
 from rcrp.accounts.http import AuthenticatedHttpRequest, any_permission_required, error_status
+from rcrp.db_router import reads_replica
 from toolkit import services
 from toolkit.forms import AccessFilterForm, LogFilterForm, NoteForm
 from toolkit.models import DecisionAccess
@@ -148,6 +149,7 @@ def _log_form(request: AuthenticatedHttpRequest) -> LogFilterForm:
 
 @any_permission_required(*LOG_PERMISSIONS)
 @require_safe
+@reads_replica
 def decision_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The decision log: the decisions the user may see, filtered, newest first, a keyset page at
     a time (handlers their own, floor walkers their site's, supervisors and auditors all)."""
@@ -173,6 +175,7 @@ def decision_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @any_permission_required(*LOG_PERMISSIONS)
 @require_safe
+@reads_replica
 def decision_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Everything the filters match as CSV, streamed row by row (constant memory)."""
     _scope_words, scope = log.log_scope(request.user)

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_safe
 
 from policies.models import Element
 from rcrp.accounts.http import AuthenticatedHttpRequest, any_permission_required, error_status
+from rcrp.db_router import reads_replica
 from toolkit.forms import PeriodFilterForm
 from toolkit.selectors import log, register
 from toolkit.views.common import csv_response, page_cursors
@@ -30,6 +31,7 @@ def _filter(form: PeriodFilterForm) -> register.RegisterFilter:
 
 @any_permission_required(*READERS)
 @require_safe
+@reads_replica
 def register_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = _form(request)
     valid = not form.is_bound or form.is_valid()
@@ -47,6 +49,7 @@ def register_page(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @any_permission_required(*READERS)
 @require_safe
+@reads_replica
 def register_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = _form(request)
     if form.is_bound and not form.is_valid():
@@ -56,6 +59,7 @@ def register_export(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @any_permission_required(*READERS)
 @require_safe
+@reads_replica
 def partners_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = _form(request)
     if form.is_bound and not form.is_valid():
@@ -69,6 +73,7 @@ def partners_export(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @any_permission_required(*READERS)
 @require_safe
+@reads_replica
 def handovers_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = _form(request)
     if form.is_bound and not form.is_valid():

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from policies.models import Element
 from rcrp.accounts.http import AuthenticatedHttpRequest, any_permission_required, error_status
+from rcrp.db_router import reads_replica
 from toolkit import services
 from toolkit.forms import PeriodFilterForm, ReviewForm
 from toolkit.models import ReviewItem
@@ -68,6 +69,7 @@ def review_decision(request: AuthenticatedHttpRequest, reference: UUID) -> HttpR
 
 @any_permission_required(log.SUPERVISE, log.AUDIT)
 @require_safe
+@reads_replica
 def review_compliance(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = PeriodFilterForm(
         request.GET or None, sites=list(Site.objects.all()), elements=list(Element.objects.all())

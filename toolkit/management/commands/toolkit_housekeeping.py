@@ -1,5 +1,6 @@
 """Run every minute by the scheduler: s136 handovers past 60 minutes, stale calls closed, and the
-quality-review queue filled by its rules, and practice cards made from each live version's scenarios."""
+quality-review queue filled by its rules, and practice cards made from each live version's scenarios.
+Every server may run it: one run at a time does the work (rcrp/jobs.py), the others exit 0 saying so."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from policies.models import PolicyVersion
+from rcrp.jobs import single_run
 from toolkit.services import (
     abandon_after,
     decisions_close_stale,
@@ -15,6 +17,8 @@ from toolkit.services import (
     practice_cards_make_for_live,
     review_queue_build,
 )
+
+JOB = "toolkit_housekeeping"
 
 
 class Command(BaseCommand):
@@ -24,6 +28,13 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        with single_run(JOB) as ours:
+            if not ours:
+                self.stdout.write(f"Skipped: another server is running {JOB} now.")
+                return
+            self._housekeep()
+
+    def _housekeep(self) -> None:
         raised = handover_overdue_sweep()
         closed = decisions_close_stale(older_than=abandon_after())
         queued = review_queue_build()
