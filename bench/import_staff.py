@@ -4,12 +4,15 @@ Runs against a throwaway SQLite database (migrated first, not timed) and times t
 a generated HR file: the first (everyone added), the same file again (nothing changes) and a file
 in which a tenth of the rows changed. The target is under 2 seconds for 2,500 rows.
 
-    .venv/bin/python bench/import_staff.py
+    .venv/bin/python bench/import_staff.py [--json]
+
+With --json the last line printed is the figures as JSON (bench/load.py reads it).
 """
 
 from __future__ import annotations
 
 import io
+import json
 import os
 import sys
 import tempfile
@@ -62,6 +65,10 @@ def main() -> int:
     for label, elapsed, output in results:
         print(f"  {label:<30} {elapsed:6.2f} s   {output}")
     worst = max(elapsed for _, elapsed, _ in results)
+    if "--json" in sys.argv[1:]:
+        figures = {"rows": ROWS, "target_s": TARGET_SECONDS, "worst_s": round(worst, 2)}
+        figures["imports"] = [{"what": label, "seconds": round(t, 2), "output": o} for label, t, o in results]
+        print(json.dumps(figures))
     for leftover in workdir.iterdir():
         leftover.unlink()
     workdir.rmdir()

@@ -1,7 +1,11 @@
-"""`make bench`: run every benchmark script in bench/ (each bench/*.py except this one) in turn.
+"""`make bench`: the benchmark, printed as it goes and saved to bench/results/<name>.txt.
 
-Each script's output is printed and saved to bench/results/<name>.txt. Exits non-zero if any
-script fails (for example, misses its target).
+Runs bench/load.py, which seeds one throwaway PostgreSQL database and takes every figure from it:
+bench/supervision.py's in-process measurements and export, the load phases under gunicorn and
+Locust, and bench/import_staff.py's roster import; it writes bench/results/latest.json and
+latest.md. supervision.py and import_staff.py still run on their own (`.venv/bin/python
+bench/supervision.py`), but `make bench` does not run them again: one seed per run. Exits non-zero
+if the benchmark fails (for example, misses a target).
 """
 
 from __future__ import annotations
@@ -11,22 +15,29 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+SUITE = ("load.py",)
 
 
 def main() -> int:
     results = HERE / "results"
     results.mkdir(exist_ok=True)
     failed = []
-    for script in sorted(HERE.glob("*.py")):
-        if script.name == Path(__file__).name or script.name.startswith("_"):
-            continue
+    for name in SUITE:
+        script = HERE / name
         print(f"== {script.name}", flush=True)
-        run = subprocess.run(  # noqa: S603 - our own scripts, run with this interpreter
-            [sys.executable, str(script)], cwd=HERE.parent, capture_output=True, text=True, check=False
-        )
-        output = run.stdout + (run.stderr if run.returncode else "")
-        print(output, end="" if output.endswith("\n") else "\n", flush=True)
-        (results / f"{script.stem}.txt").write_text(output, encoding="utf-8")
+        lines = []
+        with subprocess.Popen(  # noqa: S603 - our own scripts, run with this interpreter
+            [sys.executable, str(script)],
+            cwd=HERE.parent,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        ) as run:
+            assert run.stdout is not None
+            for line in run.stdout:
+                print(line, end="", flush=True)
+                lines.append(line)
+        (results / f"{script.stem}.txt").write_text("".join(lines), encoding="utf-8")
         if run.returncode:
             failed.append(script.name)
     if failed:
