@@ -5,8 +5,11 @@ PY := .venv/bin/python
 PYTEST := $(PY) -m pytest
 PG_AVAILABLE := $(shell ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && echo 1)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# Tests run in parallel, one pytest-xdist worker per core (JOBS=1 make test for one process).
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+XDIST := -n $(JOBS) --dist loadgroup
 
-.PHONY: help run test test-sqlite test-postgres lint format check-migrations check-deploy assets bench ci clean
+.PHONY: help run test test-sqlite test-postgres lint format check-migrations check-deploy assets bench ci clean backup-check
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -26,7 +29,15 @@ static/vendor/.built: node_modules/.installed .ci/assets.sh
 
 assets: static/vendor/.built ## Copy GOV.UK Frontend, MOJ Frontend and htmx into static/vendor
 
-run: .venv/.installed static/vendor/.built ## Serve the demo on http://127.0.0.1:8000 (SQLite, demo data)
+# Development settings for `.venv/bin/python manage.py ...` without exporting anything (never committed;
+# never read in production unless RCRP_READ_DOTENV=1). Written once: edit it freely afterwards.
+.env:
+	@umask 077; { echo "# Development settings, written by make run (git ignores this file)."; \
+	  echo "DEBUG=1"; \
+	  echo "SECRET_KEY=$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')"; } > $@
+	@echo "Wrote .env (DEBUG=1 and a generated SECRET_KEY)"
+
+run: .venv/.installed static/vendor/.built | .env ## Serve the demo on http://127.0.0.1:8000 (SQLite, demo data)
 	DEBUG=1 $(PY) manage.py migrate --verbosity 0
 	DEBUG=1 $(PY) manage.py seed_demo
 	@echo "Serving on http://127.0.0.1:8000 (Ctrl+C to stop)"
@@ -36,16 +47,16 @@ test: lint check-migrations test-sqlite test-postgres ## Run the whole suite (SQ
 
 test-sqlite: .venv/.installed static/vendor/.built ## Tests on SQLite (browser tests too when there is no PostgreSQL)
 	@if [ "$(PG_AVAILABLE)" = 1 ] || [ -n "$$DATABASE_URL" ]; then \
-	  TEST_DATABASE=sqlite $(PYTEST) -m "not browser" -q; \
+	  TEST_DATABASE=sqlite $(PYTEST) $(XDIST) -m "not browser and not processes" -q; \
 	else \
 	  echo "PostgreSQL binaries not found: the suite runs on SQLite only."; \
 	  if [ "$$REQUIRE_POSTGRES" = 1 ]; then echo "REQUIRE_POSTGRES=1: failing." >&2; exit 1; fi; \
-	  TEST_DATABASE=sqlite $(PYTEST) -q; \
+	  TEST_DATABASE=sqlite $(PYTEST) $(XDIST) -q; \
 	fi
 
 test-postgres: .venv/.installed static/vendor/.built ## Tests on a throwaway PostgreSQL cluster (browser tests included)
 	@if [ "$(PG_AVAILABLE)" = 1 ] || [ -n "$$DATABASE_URL" ]; then \
-	  TEST_DATABASE=postgres $(PYTEST) -q; \
+	  TEST_DATABASE=postgres $(PYTEST) $(XDIST) -q; \
 	fi
 
 lint: .venv/.installed ## ruff (lint and format) and the import contracts
@@ -60,7 +71,10 @@ format: .venv/.installed ## Format the code with ruff
 check-migrations: .venv/.installed ## Fail if a model change has no migration
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 
-bench: .venv/.installed static/vendor/.built ## Benchmarks (report in bench/results/)
+backup-check: .venv/.installed ## Back up a seeded PostgreSQL with pg_dump, restore it, check every decision matches
+	bash .ci/backup_roundtrip.sh
+
+bench: .venv/.installed static/vendor/.built ## Benchmarks: one seeded PostgreSQL, gunicorn driven by Locust (BENCH_SCALE, BENCH_SECONDS; bench/results/latest.md)
 	$(PY) bench/run.py
 
 ci: ## What CI runs (.ci/run): installs Chromium if missing, then make test with everything required

@@ -12,9 +12,14 @@ import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from rcrp.env import env_bool, env_int, env_list, env_secret, env_str
+from rcrp.env import env_bool, env_int, env_list, env_secret, env_str, load_dotenv
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# Development only: `make run` writes a .env at the project root (DEBUG=1, a generated SECRET_KEY).
+# It is read when DEBUG is on (in the environment or the file) or RCRP_READ_DOTENV=1, never in
+# production unless asked; the environment wins over the file (rcrp/env.py, load_dotenv).
+DOTENV_FILE = Path(env_str("RCRP_DOTENV_FILE") or BASE_DIR / ".env")
+DOTENV_READ = load_dotenv(DOTENV_FILE)
 
 # --- CORE --- https://docs.djangoproject.com/en/5.2/ref/settings/#core-settings
 DEBUG = env_bool("DEBUG", default=False)
@@ -52,7 +57,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "rcrp.accounts.middleware.RequestIdMiddleware",
+    "rcrp.accounts.unavailable.DatabaseUnavailableMiddleware",  # database gone: the 503 page, not a 500
+    "rcrp.logging.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -62,6 +68,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "rcrp.accounts.hostile.NoStoreMiddleware",  # Cache-Control: no-store on call and decision pages
+    "rcrp.accounts.hostile.HostileInputMiddleware",  # NUL, lone surrogates, overlong queries: 400
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes requires
@@ -100,6 +108,28 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         transaction_mode="IMMEDIATE", init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
     )
+# DATABASE_REPLICA_URL: a streaming replica (read-only) for the reporting pages and exports;
+# rcrp/db_router.py sends only their reads there. Never migrated; in tests it mirrors default.
+if env_str("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        env_str("DATABASE_REPLICA_URL"), conn_max_age=60, conn_health_checks=True
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["rcrp.db_router.ReplicaRouter"]
+# DATABASE_POOLER=pgbouncer: the connections go through PgBouncer in transaction pooling mode, where
+# a server connection is ours for one transaction only. So: no server-side cursors (the streamed
+# exports' cursors would be lost between transactions), no prepared statements (psycopg prepares a
+# query after 5 runs on what it takes for one session; prepare_threshold=None turns that off), and
+# no psycopg connection pool (PgBouncer is the pool).
+DATABASE_POOLER = env_str("DATABASE_POOLER")
+if DATABASE_POOLER not in {"", "pgbouncer"}:
+    raise ImproperlyConfigured(f"DATABASE_POOLER must be pgbouncer or unset, not {DATABASE_POOLER!r}")
+if DATABASE_POOLER == "pgbouncer":
+    for _db in DATABASES.values():
+        if _db["ENGINE"] == "django.db.backends.postgresql":
+            _db["DISABLE_SERVER_SIDE_CURSORS"] = True
+            _db.setdefault("OPTIONS", {}).pop("pool", None)
+            _db["OPTIONS"]["prepare_threshold"] = None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- AUTHENTICATION --- https://docs.djangoproject.com/en/5.2/topics/auth/customizing/
@@ -191,13 +221,26 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = ["gds"]
 CRISPY_TEMPLATE_PACK = "gds"
 
 # --- LOGGING --- https://docs.djangoproject.com/en/5.2/topics/logging/
+# Standard error, one JSON object per line in production (rcrp/logging.py: time, level, logger,
+# message, request_id; the access line adds method, path, status, duration_ms, user_id); a readable
+# line with the request id in DEBUG. Django's own loggers go through the same handler.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "rcrp.logging.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "rcrp.logging.JsonFormatter"},
+        "console": {"()": "rcrp.logging.ConsoleFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "console" if DEBUG else "json",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {"axes": {"level": "WARNING"}, "django": {"handlers": [], "level": "INFO"}},
 }
 
 # --- RCRP --- service settings (README: environment variables)
@@ -218,3 +261,6 @@ INCIDENT_REF_PATTERN = env_str("INCIDENT_REF_PATTERN", r"^CAD ?\d{1,6}/\d{1,2}[A
 TOOLKIT_ABANDON_AFTER_MINUTES = env_int("TOOLKIT_ABANDON_AFTER_MINUTES", 240)
 # Quality review: the share of decisions no rule selects that the random sample queues (percent).
 REVIEW_SAMPLE_PERCENT = env_int("REVIEW_SAMPLE_PERCENT", 5)
+# Retention: `apply_retention` removes (or, where a kept decision cites them, anonymises)
+# decisions that started more than this many whole years ago (docs/retention.md).
+RETENTION_YEARS = env_int("RETENTION_YEARS", 7)

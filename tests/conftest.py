@@ -30,10 +30,17 @@ PASSWORD = "correct-horse-battery"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Everything under tests/e2e drives a browser: mark it so `-m browser` selects it."""
+    """Everything under tests/e2e drives a browser: mark it so `-m browser` selects it. The cluster
+    and process-fault tests start PostgreSQL servers of their own whichever database the pass
+    uses: mark them `processes`, so they run once, in the PostgreSQL pass."""
     for item in items:
-        if "e2e" in Path(str(item.fspath)).parts:
+        parts = Path(str(item.fspath)).parts
+        if "e2e" in parts:
             item.add_marker(pytest.mark.browser)
+        if "cluster" in parts or item.get_closest_marker("faults") is not None:
+            item.add_marker(pytest.mark.processes)
+            # One parallel worker takes the whole module, so its servers start once (loadgroup).
+            item.add_marker(pytest.mark.xdist_group(Path(str(item.fspath)).stem))
 
 
 @pytest.fixture(scope="session")

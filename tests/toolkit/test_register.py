@@ -230,9 +230,9 @@ def test_the_register_takes_a_fixed_number_of_queries(
 ) -> None:
     client.force_login(supervisor)
     client.get(URL)
-    # session, user, permissions, sites, elements, the page, the handovers and their count, the
+    # session, user with permissions, sites, elements, the page, the handovers and their count, the
     # partner summary (2).
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         client.get(URL)
 
 

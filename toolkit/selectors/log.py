@@ -339,14 +339,40 @@ EXPORT_COLUMNS = (
     "override",
     "escalated",
     "reassesses",
+    "paper_made_at",
 )
 
 
+def keyset_chunks(
+    qs: QuerySet[Any], *, moment: str, size: int = 2000, key: Callable[[Any], tuple[Any, Any]] | None = None
+) -> Iterator[Any]:
+    """Every row of `qs`, newest first on (`moment`, pk), read `size` at a time, each chunk a keyset
+    page after the last (constant memory however many rows match, with no server-side cursor:
+    PgBouncer's transaction pooling cannot hold one, and psycopg would otherwise fetch everything).
+    Rows arriving meanwhile are newer than the cursor, so nothing shifts or repeats. `key` gives a
+    row's (moment, pk) when the rows are not model instances."""
+    key = key or (lambda row: (getattr(row, moment), row.pk))
+    ordered = qs.order_by(f"-{moment}", "-pk")
+    page = ordered
+    while True:
+        rows = list(page[:size])
+        yield from rows
+        if len(rows) < size:
+            return
+        at, pk = key(rows[-1])
+        page = ordered.filter(
+            Q(**{f"{moment}__lte": at}), Q(**{f"{moment}__lt": at}) | Q(**{moment: at, "pk__lt": pk})
+        )
+
+
 def log_export_rows(qs: QuerySet[Decision], *, chunk: int = 2000) -> Iterator[tuple[Any, ...]]:
-    """Every matching decision as a row of EXPORT_COLUMNS, newest first, read in chunks from a
-    server-side cursor (constant memory however many rows match)."""
+    """Every matching decision as a row of EXPORT_COLUMNS, newest first, read in keyset chunks
+    (constant memory however many rows match)."""
+    # Escalated or not by a scalar subquery per row: an EXISTS is planned as a hash of every
+    # escalation, built again for each chunk.
+    escalation = Escalation.objects.filter(decision=OuterRef("pk")).order_by().values("pk")[:1]
     values = (
-        qs.annotate(escalated=Exists(Escalation.objects.filter(decision=OuterRef("pk"))))
+        qs.annotate(escalated=IsNull(Subquery(escalation), False))
         .order_by("-started_at", "-pk")
         .values_list(
             "reference",
@@ -367,11 +393,13 @@ def log_export_rows(qs: QuerySet[Decision], *, chunk: int = 2000) -> Iterator[tu
             "override",
             "escalated",
             "follows__reference",
+            "paper_made_at",
+            "pk",
         )
     )
-    for row in values.iterator(chunk_size=chunk):
-        out = list(row)
-        for index in (1, 2):
+    for row in keyset_chunks(values, moment="started_at", size=chunk, key=lambda row: (row[1], row[-1])):
+        out = list(row[:-1])
+        for index in (1, 2, 18):
             out[index] = timezone.localtime(out[index]).isoformat(timespec="seconds") if out[index] else ""
         out[13] = " ".join(f"+{m}" for m in out[13] or [])
         out[15] = "yes" if out[15] else "no"

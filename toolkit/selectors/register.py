@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from toolkit.models import Decision, Escalation
 from toolkit.selectors import HANDOVER_LIMIT, S136_CLOCK_WINDOW
-from toolkit.selectors.log import LIST_DEFERRED, Cursor, LogPage, keyset_page, midnight
+from toolkit.selectors.log import LIST_DEFERRED, Cursor, LogPage, keyset_chunks, keyset_page, midnight
 
 
 @dataclass(frozen=True)
@@ -209,7 +209,7 @@ REGISTER_COLUMNS = (
 
 def register_rows(register: RegisterFilter) -> Iterator[tuple[Any, ...]]:
     """The register as CSV rows (REGISTER_COLUMNS), newest first, read in chunks."""
-    for e in _escalations(register).order_by("-raised_at", "-pk").iterator(chunk_size=2000):
+    for e in keyset_chunks(_escalations(register), moment="raised_at"):
         d = e.decision
         yield (
             timezone.localtime(e.raised_at).isoformat(timespec="seconds"),
