@@ -197,7 +197,7 @@ def decision_get_for_handler(*, user: User, reference: UUID, lock: bool = False)
     decision row is locked for the transaction (FOR UPDATE OF the decision alone).
     """
     qs = (
-        Decision.all_calls.for_page()
+        Decision.all_calls.for_call()
         .defer("policy_version__document")
         .annotate(
             answers_json=RawSQL(_answers_json_sql(connection.vendor), ()),  # noqa: S611 (no input)
@@ -214,6 +214,7 @@ def decision_get_for_handler(*, user: User, reference: UUID, lock: bool = False)
         decision = qs.get(reference=reference, handler=user)
     except Decision.DoesNotExist:
         raise NotFound("No such call") from None
+    Decision.handler.field.set_cached_value(decision, user)  # the filter made it so: no join
     fresh = not lock or decision.snapshot_step == decision.step
     _attach_answers(decision, decision.answers_json, fresh=fresh)
     return decision
@@ -328,7 +329,7 @@ class HandoverClock:
 def handover_clock(decision: Decision, now: datetime | None = None) -> HandoverClock | None:
     """The decision's s136 clock, or None when no arrival time is on its path.
 
-    No query when the decision came from `for_page()` (which joins the handover record).
+    No query when the decision came from `for_call()` or `for_page()` (both join the handover record).
     """
     if decision.pos_arrival_at is None:
         return None
