@@ -101,6 +101,31 @@ def test_forms_are_read_with_their_hidden_fields_ticks_and_outside_inputs() -> N
     assert (other.action, other.defaults()) == ("/other/", [("q", "x")])
 
 
+def test_forms_are_read_by_tag_with_entities_quotes_and_markup_in_textareas() -> None:
+    """The regular-expression reader: attribute values unescaped whatever their quoting, a '>'
+    inside a quoted value, markup-like text in a textarea kept as text, and other tags ignored."""
+    html = """<p>Intro <b>bold</b></p>
+      <FORM method='POST' action="/a/?x=1&amp;y=2" id=f1>
+        <input type=hidden name=step value=3>
+        <input type="text" name="title" value="a &gt; b &quot;c&quot;" data-x='1>2'>
+        <textarea name="note">&lt;input name=&quot;fake&quot;&gt; 5 &lt; 6</textarea>
+        <input type="checkbox" name="box" value="v">
+      </FORM>"""
+    (form,) = _journey.parse_forms(html)
+    assert (form.method, form.action, form.id) == ("post", "/a/?x=1&y=2", "f1")
+    assert form.defaults() == [("step", "3"), ("title", 'a > b "c"'), ("note", '<input name="fake"> 5 < 6')]
+    assert form.choices("box") == ["v"]
+
+
+def test_bench_incident_references_are_above_the_seeded_ones_and_new_each_call() -> None:
+    """A bench call is a new incident: never a seeded decision's number (1-9999), never repeated."""
+    now = dt.datetime(2026, 12, 2, 9, 0, tzinfo=dt.UTC)
+    refs = [_journey.incident_ref(now) for _ in range(50)]
+    assert len(set(refs)) == 50
+    assert all(int(ref.split()[1].split("/")[0]) >= 10_000 for ref in refs)
+    assert refs[0].endswith("/02DEC26")
+
+
 def _covering(journeys: list[_journey.Journey]) -> list[_journey.Journey]:
     """A few journeys covering each element, the s136 clock either side of 60 minutes, a checklist
     answered item by item and several ticks at once."""
