@@ -449,6 +449,14 @@ def hot_section(hot: dict[str, Any]) -> str:
     return "\n".join([*lines, "", f"Pinned query counts: {verdict}."])
 
 
+def stop_server(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
 # --- Main ---------------------------------------------------------------------------------------------------
 
 
@@ -518,13 +526,11 @@ def main() -> int:
                     f"p95 {p['p95_ms']:.0f} / p99 {p['p99_ms']:.0f} ms, {p['failures']} errors; "
                     f"worker peak RSS {max(peaks.values(), default=0)} MB"
                 )
+            stop_server(server)  # before its database goes: requests still in flight would fail
+            server = None
     finally:
         if server is not None:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            stop_server(server)
         shutil.rmtree(workdir, ignore_errors=True)
 
     imported = subprocess.run(  # noqa: S603 - our own script
