@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
 from django.db.models import F
+
+from rcrp.prepared import PreparedRead
 
 ROLE = "_role"
 PERM_APP = "_perm_app"
@@ -17,6 +20,27 @@ def _remember_roles(user: Any, rows: list[tuple[str | None, str | None, str | No
     """Keep the role names and "app.codename" permissions on the user object for this request."""
     user._role_names = sorted({name for name, _, _ in rows if name})
     user._role_perm_cache = {f"{app}.{code}" for _, app, code in rows if code}
+
+
+def _user_with_roles(*, pk: int) -> Any:
+    """The user, one row per permission of their roles (the role and permission as annotations)."""
+    return (
+        get_user_model()
+        ._default_manager.filter(pk=pk)
+        .annotate(
+            **{
+                ROLE: F("groups__name"),
+                PERM_APP: F("groups__permissions__content_type__app_label"),
+                PERM_CODE: F("groups__permissions__codename"),
+            }
+        )
+        .order_by()
+    )
+
+
+# Compiled once per connection (rcrp/prepared.py): this read runs on every signed-in request. (The
+# module imports auth's models, so the app registry is ready and the user model known.)
+_USER_READ = PreparedRead(get_user_model(), _user_with_roles, pk=get_user_model()._meta.pk)
 
 
 class RoleBackend(ModelBackend):
@@ -31,17 +55,7 @@ class RoleBackend(ModelBackend):
     """
 
     def get_user(self, user_id: Any) -> Any:
-        rows = list(
-            self.user_model._default_manager.filter(pk=user_id)
-            .annotate(
-                **{
-                    ROLE: F("groups__name"),
-                    PERM_APP: F("groups__permissions__content_type__app_label"),
-                    PERM_CODE: F("groups__permissions__codename"),
-                }
-            )
-            .order_by()
-        )
+        rows = _USER_READ.fetch(pk=user_id)
         if not rows:
             return None
         user = rows[0]

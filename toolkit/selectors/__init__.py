@@ -17,6 +17,7 @@ from django.utils import timezone
 from policies import flow as engine
 from rcrp.accounts.errors import NotFound
 from rcrp.accounts.models import User
+from rcrp.prepared import PreparedRead
 from toolkit.flows import flow_for
 from toolkit.models import Decision, DecisionAnswer, Escalation, HandoverRecord
 
@@ -187,6 +188,32 @@ def _attach_answers(decision: Decision, raw: Any, *, fresh: bool) -> None:
     decision._prefetched_objects_cache = {"answers": queryset}
 
 
+def _call_read(practice_only: bool, lock: bool, *, reference: UUID, handler_id: int) -> QuerySet[Decision]:
+    qs = (
+        Decision.all_calls.for_call()
+        .defer("policy_version__document")
+        .annotate(
+            answers_json=RawSQL(_answers_json_sql(connection.vendor), ()),  # noqa: S611 (no input)
+            has_escalations=Exists(Escalation.objects.filter(decision=OuterRef("pk"))),
+        )
+        .filter(reference=reference, handler_id=handler_id)
+    )
+    if practice_only:
+        qs = qs.filter(practice=True)
+    if lock:
+        qs = qs.select_for_update(of=("self",)).annotate(
+            snapshot_step=RawSQL(_snapshot_step_sql(), ())  # noqa: S611 (no input)
+        )
+    return qs
+
+
+# Compiled once per connection and variant (rcrp/prepared.py): building and compiling this read
+# cost more than PostgreSQL's answer to it, on every call page and every answer.
+_CALL_READ = PreparedRead(
+    Decision, _call_read, reference=Decision._meta.get_field("reference"), handler_id=User._meta.pk
+)
+
+
 def decision_get_for_handler(*, user: User, reference: UUID, lock: bool = False) -> Decision:
     """A call the user is taking: their own decisions only (404 otherwise), practice calls too; a
     user who does not take live calls (a trainer, a policy owner) reaches only practice calls.
@@ -196,24 +223,11 @@ def decision_get_for_handler(*, user: User, reference: UUID, lock: bool = False)
     escalation (`escalation_list_for_decision` asks no query when it has none). With `lock`, the
     decision row is locked for the transaction (FOR UPDATE OF the decision alone).
     """
-    qs = (
-        Decision.all_calls.for_call()
-        .defer("policy_version__document")
-        .annotate(
-            answers_json=RawSQL(_answers_json_sql(connection.vendor), ()),  # noqa: S611 (no input)
-            has_escalations=Exists(Escalation.objects.filter(decision=OuterRef("pk"))),
-        )
-    )
-    if not user.has_perm("accounts.take_calls"):
-        qs = qs.filter(practice=True)
-    if lock:
-        qs = qs.select_for_update(of=("self",)).annotate(
-            snapshot_step=RawSQL(_snapshot_step_sql(), ())  # noqa: S611 (no input)
-        )
-    try:
-        decision = qs.get(reference=reference, handler=user)
-    except Decision.DoesNotExist:
-        raise NotFound("No such call") from None
+    practice_only = not user.has_perm("accounts.take_calls")
+    rows = _CALL_READ.fetch(practice_only, lock, reference=reference, handler_id=user.pk)
+    if not rows:
+        raise NotFound("No such call")
+    decision = rows[0]
     Decision.handler.field.set_cached_value(decision, user)  # the filter made it so: no join
     fresh = not lock or decision.snapshot_step == decision.step
     _attach_answers(decision, decision.answers_json, fresh=fresh)
