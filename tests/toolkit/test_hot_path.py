@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import threading
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.contrib.auth.models import Group
 from django.db import close_old_connections, connection, transaction
+from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 
 from policies import flow as engine
@@ -81,6 +83,28 @@ def test_the_v2_question_page_is_three_queries(
     assert response.status_code == 200
     assert 'name="question_id" value="q_checks"' in response.content.decode()
     assert not [q for q in _statements(captured) if q.split()[0] in {"INSERT", "UPDATE", "DELETE"}]
+
+
+def test_a_warm_question_page_and_answer_compile_neither_the_call_nor_the_user_read(
+    handler_client: Any, v2: Any
+) -> None:
+    """Building and compiling those two reads cost more than PostgreSQL's answer to them: they are
+    compiled once per connection (rcrp/prepared.py), not per request."""
+    decision, url = _v2_call(handler_client)
+    compiled: list[str] = []
+
+    def compile_sql(self: SQLCompiler, *args: Any, **kwargs: Any) -> Any:
+        compiled.append(self.query.model.__name__ if self.query.model else "")
+        return real(self, *args, **kwargs)
+
+    real = SQLCompiler.as_sql
+    data = answer_data(decision, CHECKS_DONE)
+    with mock.patch.object(SQLCompiler, "as_sql", compile_sql):
+        assert handler_client.get(url).status_code == 200
+        assert handler_client.post(url + "answer/", data).status_code == 302
+    assert "Decision" not in compiled
+    assert "User" not in compiled
+    assert "Session" in compiled  # the check sees compiles: the session's read is Django's own
 
 
 def test_a_changed_question_asks_one_count_until_the_handler_is_past_its_highlight(
