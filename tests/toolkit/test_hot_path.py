@@ -337,3 +337,36 @@ def test_the_call_read_joins_only_what_every_call_page_needs(handler_client: Any
     assert sql.count(" JOIN ") == 4
     assert "training_practicecard" not in sql
     assert '"accounts_user"' not in sql
+
+
+# --- The decision page that follows every completed call --------------------------------------------------
+
+
+def test_a_decision_page_asks_nothing_for_what_the_decision_does_not_have(
+    handler_client: Any, v2: Any, django_assert_num_queries: Any
+) -> None:
+    """The decision read says whether there are escalations, reviews, notes, later decisions and
+    other decisions on the incident: a new record (the page after completing a call) costs the
+    session, the user, that read and the reading's entry in the access log."""
+    decision, _ = _v2_call(handler_client)
+    url = f"/toolkit/decisions/{decision.reference}/"
+    handler_client.get(url)
+    with django_assert_num_queries(4) as captured:
+        body = handler_client.get(url).content.decode()
+    kinds = [q["sql"].split()[0] for q in captured.captured_queries]
+    assert kinds == ["SELECT", "SELECT", "SELECT", "INSERT"]
+    assert 'id="incident-decisions"' not in body
+    assert "None of these" in body  # the answers came with the read
+
+
+def test_a_decision_page_shows_what_the_decision_has(handler_client: Any, call_handler: Any, v2: Any) -> None:
+    decision, _ = _v2_call(handler_client)
+    services.decision_note_add(decision=decision, actor=call_handler, kind="note", text="Officers on scene")
+    services.escalation_raise(reference=decision.reference, actor=call_handler, reason="unsure")
+    later = start_call(
+        handler_client, "welfare", ref=decision.incident_ref, caller_type="partner", partner_kind="nhs_trust"
+    )
+    body = handler_client.get(f"/toolkit/decisions/{decision.reference}/").content.decode()
+    assert "Officers on scene" in body
+    assert "Not sure" in body or "not answered" in body  # the escalation
+    assert f"/toolkit/decisions/{later.reference}/" in body.split('id="incident-decisions"')[1]

@@ -234,15 +234,60 @@ def decision_get_for_handler(*, user: User, reference: UUID, lock: bool = False)
     return decision
 
 
+def _reader_read(*, reference: UUID) -> QuerySet[Decision]:
+    from toolkit.models import DecisionNote, Review
+
+    def exists(model: Any, **where: Any) -> Exists:
+        return Exists(model.objects.filter(**where))
+
+    on_incident = Decision.objects.filter(incident_ref=OuterRef("incident_ref")).exclude(pk=OuterRef("pk"))
+    return (
+        Decision.objects.for_page()
+        .defer("policy_version__document")
+        .annotate(
+            answers_json=RawSQL(_answers_json_sql(connection.vendor), ()),  # noqa: S611 (no input)
+            has_escalations=exists(Escalation, decision=OuterRef("pk")),
+            has_reviews=exists(Review, decision=OuterRef("pk")),
+            has_notes=exists(DecisionNote, decision=OuterRef("pk")),
+            has_later=exists(Decision, follows=OuterRef("pk")),
+            has_incident_others=Exists(on_incident),
+        )
+        .filter(reference=reference)
+    )
+
+
+# Compiled once per connection (rcrp/prepared.py): the decision page follows every completed call.
+_READER_READ = PreparedRead(Decision, _reader_read, reference=Decision._meta.get_field("reference"))
+
+
 def decision_get_for_reader(*, user: User, reference: UUID) -> Decision:
-    """A decision to read: the handler's own, or any for supervisors and auditors (404 otherwise)."""
-    try:
-        decision = Decision.objects.for_page().defer("policy_version__document").get(reference=reference)
-    except Decision.DoesNotExist:
-        raise NotFound("No such decision") from None
+    """A decision to read: the handler's own, or any for supervisors and auditors (404 otherwise).
+
+    One query: the decision with what its pages show, its answers (as `decision_get_for_handler`)
+    and whether it has escalations, reviews, notes, later decisions following it and other
+    decisions on its incident, so that the page asks no query for what a decision does not have
+    (a call just completed has none of them)."""
+    rows = _READER_READ.fetch(reference=reference)
+    if not rows:
+        raise NotFound("No such decision")
+    decision = rows[0]
     if decision.handler_id == user.pk or user.has_perm(SUPERVISE) or user.has_perm(AUDIT):
+        _attach_answers(decision, decision.answers_json, fresh=True)
         return decision
     raise NotFound("No such decision")
+
+
+def has_none_of(decision: Decision, what: str) -> bool:
+    """True when the decision's read said it has none of `what` (see `decision_get_for_reader`);
+    False when it has some or was read without asking."""
+    return getattr(decision, f"has_{what}", True) is False
+
+
+def notes_for_decision(decision: Decision) -> list[Any]:
+    """The decision's notes and corrections, oldest first, with their authors."""
+    if has_none_of(decision, "notes"):
+        return []
+    return list(decision.notes.select_related("author"))
 
 
 def may_act_on_decision(*, user: User, decision: Decision) -> bool:
@@ -298,7 +343,7 @@ def escalation_list_open() -> QuerySet[Escalation]:
 
 def escalation_list_for_decision(*, decision: Decision) -> list[Escalation]:
     """The call's escalations, oldest first (no query when the read said it has none)."""
-    if getattr(decision, "has_escalations", True) is False:
+    if has_none_of(decision, "escalations"):
         return []
     return list(
         decision.escalations.select_related("answered_by", "claimed_by", "reassessment").order_by("raised_at")
@@ -366,7 +411,11 @@ class Reassessment:
 
 def decision_links(decision: Decision) -> dict[str, Any]:
     """The decisions linked to this one on new information: what it follows, what superseded it."""
-    later = list(Decision.objects.for_list().filter(follows=decision).order_by("started_at"))
+    later = (
+        []
+        if has_none_of(decision, "later")
+        else list(Decision.objects.for_list().filter(follows=decision).order_by("started_at"))
+    )
     changes = [Reassessment(decision, d) for d in later]
     earlier = None
     if decision.follows_id is not None:

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from policies import flow as engine
 from toolkit.models import Decision, DecisionAnswer
-from toolkit.selectors import CallState, call_state, escalation_list_for_decision
+from toolkit.selectors import CallState, call_state, escalation_list_for_decision, has_none_of
 
 BUNDLE_FORMAT = "rcrp-evidence-1"
 
@@ -41,7 +41,7 @@ def answer_timings(state: CallState) -> list[TimedAnswer]:
 
 def decisions_on_incident(decision: Decision) -> QuerySet[Decision]:
     """The other decisions on the same incident reference, oldest first (none without a reference)."""
-    if not decision.incident_ref:
+    if not decision.incident_ref or has_none_of(decision, "incident_others"):
         return Decision.objects.none()
     return (
         Decision.objects.for_list()

@@ -8,6 +8,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncMonth
 
 from toolkit.models import Decision, Review, ReviewItem
+from toolkit.selectors import has_none_of
 from toolkit.selectors.log import Cursor, LogPage, keyset_page
 from toolkit.selectors.register import RegisterFilter
 
@@ -28,6 +29,8 @@ def review_queue_page(
 
 def reviews_for_decision(decision: Decision) -> list[Review]:
     """Every review of the decision, newest first (the newest stands)."""
+    if has_none_of(decision, "reviews"):
+        return []
     return list(decision.reviews.select_related("reviewer"))
 
 

@@ -26,6 +26,7 @@ from toolkit.selectors import (
     handover_clock,
     log,
     may_act_on_decision,
+    notes_for_decision,
 )
 from toolkit.selectors.evidence import answer_timings, decisions_on_incident, evidence_bundle
 from toolkit.selectors.reviews import reviews_for_decision
@@ -55,7 +56,7 @@ def _detail(
             "incident": list(decisions_on_incident(decision)),
             "reviews": reviews_for_decision(decision),
             "escalations": escalation_list_for_decision(decision=decision),
-            "notes": list(decision.notes.select_related("author")),
+            "notes": notes_for_decision(decision),
             "links": decision_links(decision),
             "clock": handover_clock(decision),
             "form": form,
