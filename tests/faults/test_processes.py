@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 import requests
 
-from tests.faults.conftest import Browser, Cluster, answers_of, wait_for, waiting_on_locks
+from tests._processes import Postgres, wait_for
+from tests.faults.conftest import HandlerBrowser, answers_of, waiting_on_locks
 
 pytestmark = pytest.mark.faults
 
@@ -39,7 +40,7 @@ def _assert_unavailable_page(response: Any) -> None:
 class _Lock:
     """A row lock on the call's decision, held from the test, so the app's next write blocks on it."""
 
-    def __init__(self, cluster: Cluster, reference: str) -> None:
+    def __init__(self, cluster: Postgres, reference: str) -> None:
         self.conn = cluster.connect(autocommit=False)
         self.conn.execute("SELECT id FROM toolkit_decision WHERE reference = %s FOR UPDATE", (reference,))
 
@@ -66,7 +67,7 @@ def _in_background(call: Any) -> tuple[threading.Thread, dict[str, Any]]:
 
 
 def test_the_database_going_away_mid_call_gives_the_503_page_and_the_call_resumes(
-    serve: Any, signed_in: Any, cluster_running: Cluster
+    serve: Any, signed_in: Any, cluster_running: Postgres
 ) -> None:
     cluster = cluster_running
     server = serve(workers=1)
@@ -96,7 +97,7 @@ def test_the_database_going_away_mid_call_gives_the_503_page_and_the_call_resume
     assert [(p, q) for _, p, q, _ in answers_of(cluster, reference)] == [(0, first["question_id"])]
     assert cluster.query("SELECT step FROM toolkit_decision WHERE reference = %s", reference) == [(1,)]
     # The call resumes where it was: the same question, and the same form records it once.
-    wait_for(lambda: handler.get("/healthz").status_code == 200, 15, "the app to reconnect")
+    wait_for(lambda: handler.get("/healthz").status_code == 200, "the app to reconnect", 15)
     resumed = handler.answer_form(reference)
     assert {k: v for k, v in resumed.items() if k != "csrfmiddlewaretoken"} == {
         k: v for k, v in second.items() if k != "csrfmiddlewaretoken"
@@ -114,7 +115,7 @@ def test_the_database_going_away_mid_call_gives_the_503_page_and_the_call_resume
 
 
 def test_a_worker_killed_mid_answer_loses_nothing_and_the_retry_records_once(
-    serve: Any, signed_in: Any, cluster_running: Cluster
+    serve: Any, signed_in: Any, cluster_running: Postgres
 ) -> None:
     cluster = cluster_running
     server = serve(workers=1)
@@ -126,7 +127,7 @@ def test_a_worker_killed_mid_answer_loses_nothing_and_the_retry_records_once(
     lock = _Lock(cluster, reference)
     try:
         thread, out = _in_background(lambda: handler.answer(reference, form, "no"))
-        wait_for(lambda: waiting_on_locks(cluster) == 1, 15, "the answer to block on the decision's lock")
+        wait_for(lambda: waiting_on_locks(cluster) == 1, "the answer to block on the decision's lock", 15)
         os.kill(worker, signal.SIGKILL)
         thread.join(timeout=15)
         assert not thread.is_alive()
@@ -136,8 +137,8 @@ def test_a_worker_killed_mid_answer_loses_nothing_and_the_retry_records_once(
     assert answers_of(cluster, reference) == []  # the killed request wrote nothing
 
     # gunicorn starts a new worker; the browser sends the same form again (a retry).
-    wait_for(lambda: len(server.workers()) == 1 and server.workers() != [worker], 20, "a new worker")
-    wait_for(lambda: waiting_on_locks(cluster) == 0, 15, "the killed worker's session to end")
+    wait_for(lambda: len(server.workers()) == 1 and server.workers() != [worker], "a new worker", 20)
+    wait_for(lambda: waiting_on_locks(cluster) == 0, "the killed worker's session to end", 15)
     assert handler.answer(reference, form, "no").status_code == 302
     assert handler.answer(reference, form, "no").status_code == 302  # and again: a lost response
     stored = answers_of(cluster, reference)
@@ -154,13 +155,13 @@ def test_a_worker_killed_mid_answer_loses_nothing_and_the_retry_records_once(
 
 
 def _two_tabs_at_once(
-    serve: Any, signed_in: Any, cluster: Cluster, values: tuple[str, str]
+    serve: Any, signed_in: Any, cluster: Postgres, values: tuple[str, str]
 ) -> tuple[str, list[Any]]:
     server = serve(workers=2)
     handler = signed_in(server)
     reference = handler.start_call(cluster)
     form = handler.answer_form(reference)  # both tabs show the same question with the same step
-    tab_b = Browser(server)
+    tab_b = HandlerBrowser(server)
     tab_b.session.cookies.update(handler.session.cookies)  # the same browser, a second tab
     lock = _Lock(cluster, reference)
     try:
@@ -168,7 +169,7 @@ def _two_tabs_at_once(
             _in_background(lambda: handler.answer(reference, form, values[0])),
             _in_background(lambda: tab_b.answer(reference, form, values[1])),
         ]
-        wait_for(lambda: waiting_on_locks(cluster) == 2, 15, "both answers to wait on the decision's lock")
+        wait_for(lambda: waiting_on_locks(cluster) == 2, "both answers to wait on the decision's lock", 15)
     finally:
         lock.release()
     for thread, _ in tabs:
@@ -178,7 +179,7 @@ def _two_tabs_at_once(
 
 
 def test_two_tabs_sending_the_same_answer_at_once_store_one_record(
-    serve: Any, signed_in: Any, cluster_running: Cluster
+    serve: Any, signed_in: Any, cluster_running: Postgres
 ) -> None:
     reference, responses = _two_tabs_at_once(serve, signed_in, cluster_running, ("no", "no"))
     assert [r.status_code for r in responses] == [302, 302]
@@ -186,7 +187,7 @@ def test_two_tabs_sending_the_same_answer_at_once_store_one_record(
 
 
 def test_two_tabs_sending_different_answers_at_once_store_one_and_show_the_conflict(
-    serve: Any, signed_in: Any, cluster_running: Cluster
+    serve: Any, signed_in: Any, cluster_running: Postgres
 ) -> None:
     reference, responses = _two_tabs_at_once(serve, signed_in, cluster_running, ("no", "yes"))
     assert sorted(r.status_code for r in responses) == [302, 409]
