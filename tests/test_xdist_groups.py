@@ -41,8 +41,6 @@ def test_a_group_runs_on_one_worker(tmp_path: Path) -> None:
             "no:cacheprovider",
             "-p",
             "no:django",
-            "-p",
-            "no:randomly",
             str(tmp_path),
         ],
         cwd=tmp_path,
