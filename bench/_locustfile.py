@@ -38,6 +38,8 @@ from bench import _journey  # noqa: E402 - the project root first
 TARGETS: dict[str, Any] = json.loads(Path(os.environ["BENCH_TARGETS"]).read_text(encoding="utf-8"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "60"))
 THINK = float(os.environ.get("BENCH_THINK_SECONDS", "0"))
+# A handler's pause before each page or answer (the paced phase: real handlers read and listen).
+STEP = float(os.environ.get("BENCH_STEP_SECONDS", "0"))
 READY_TIMEOUT = 300.0
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 STATE: dict[str, Any] = {"signed_in": 0, "sign_in_ms": [], "journeys": 0, "journey_errors": []}
@@ -59,6 +61,8 @@ class LocustHttp:
         )
 
     def get(self, url: str, *, name: str | Callable[[str], str]) -> _journey.Page:
+        if STEP:
+            gevent.sleep(STEP)
         label = name if isinstance(name, str) else "call page"
         with self.client.get(url, name=label, catch_response=True, allow_redirects=False) as response:
             page = self._page(response)
@@ -69,6 +73,8 @@ class LocustHttp:
         return page
 
     def post(self, url: str, fields: list[tuple[str, str]], *, name: str) -> _journey.Page:
+        if STEP:
+            gevent.sleep(STEP)
         body = urlencode(fields)  # a list of pairs: repeated names (ticks) kept in order
         with self.client.post(
             url, data=body, headers=FORM, name=name, catch_response=True, allow_redirects=False

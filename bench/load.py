@@ -33,6 +33,7 @@ import os
 import pstats
 import secrets
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -55,6 +56,20 @@ RESULTS = ROOT / "bench" / "results"
 WORKERS = 2
 STAFF = 2500
 HOT_PATH_LIMITS = {"question page": 4, "answer": 5}
+# The paced journey: each handler pauses this long before every page and answer, so 64 handlers
+# ask about 60 steps a second, the peak need of a site cluster (about 300 handlers, a step each 5 s).
+PEAK_STEP_SECONDS = 1.0
+PACED = "journey at the peak rate"
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
+FIRST_ENCOUNTERS = (
+    "*Usually* is the steady state: the same dozen calls, taken again by a handler who has taken them "
+    "before on a server that has served them. *Most* includes the first encounters, which the tests "
+    "pin apart (tests/toolkit/test_hot_path.py): a process's first page of a policy version reads "
+    "its document and the version before it (then the parsed flow is cached by content hash); the "
+    "first times a handler meets a question changed since that version, the page counts those "
+    "meetings (a fourth query), and the session is saved once they are over; an answer that reaches "
+    "an outcome also reads the agency's directory entry."
+)
 PROFILED_JOURNEYS = 20
 
 
@@ -168,7 +183,8 @@ def targets(password: str) -> dict[str, Any]:
 
 
 class DjangoHttp:
-    """bench/_journey.Http over Django's test Client, counting each request's queries by name."""
+    """bench/_journey.Http over Django's test Client, counting each request's SQL statements by name
+    (without BEGIN and COMMIT, as tests/toolkit/test_hot_path.py counts them)."""
 
     def __init__(self, client: Any, count_queries: bool = True) -> None:
         self.client, self.count_queries = client, count_queries
@@ -185,7 +201,8 @@ class DjangoHttp:
         elapsed = (time.perf_counter() - started) * 1000
         text = response.content.decode()
         label = name if isinstance(name, str) else name(text)
-        self.queries.setdefault(label, []).append(len(captured.captured_queries))
+        sent = [q for q in captured.captured_queries if not q["sql"].startswith(TRANSACTION_CONTROL)]
+        self.queries.setdefault(label, []).append(len(sent))
         self.times.setdefault(label, []).append(elapsed)
         return _journey.Page(status=response.status_code, text=text, location=response.get("Location", ""))
 
@@ -202,20 +219,37 @@ class DjangoHttp:
 def hot_path(password: str, out: Callable[[str], None]) -> dict[str, Any]:
     from django.test import Client
 
+    from toolkit.selectors.changes import HIGHLIGHT_TIMES
+
     journeys = _journey.shipped_journeys()
     client = Client(enforce_csrf_checks=True)
-    http = DjangoHttp(client)
-    _journey.sign_in(http, handler_numbers()[-1], password)
-    for journey in journeys[:: max(1, len(journeys) // 12)]:  # a dozen journeys over the four elements
-        _journey.run_journey(http, journey)
-    counts = {name: max(values) for name, values in http.queries.items()}
+    first = DjangoHttp(client)
+    _journey.sign_in(first, handler_numbers()[-1], password)
+    sample = journeys[:: max(1, len(journeys) // 12)]  # a dozen journeys over the four elements
+    for _ in range(HIGHLIGHT_TIMES):  # a new handler, a new server: every first encounter is here
+        for journey in sample:
+            _journey.run_journey(first, journey)
+    steady = DjangoHttp(client)  # then as on a shift: the same calls once more
+    for journey in sample:
+        _journey.run_journey(steady, journey)
+    # Usually: the steady state's count for most requests of the kind, what the tests pin. The most:
+    # a first encounter (FIRST_ENCOUNTERS), met once per flow and server or per handler.
+    counts = {
+        name: {"usual": statistics.median_low(values), "most": max(values + first.queries.get(name, []))}
+        for name, values in steady.queries.items()
+    }
     pinned = {
-        name: {"max_queries": counts.get(name), "limit": limit, "met": (counts.get(name) or 0) <= limit}
+        name: {
+            "queries": counts.get(name, {}).get("usual"),
+            "most": counts.get(name, {}).get("most"),
+            "limit": limit,
+            "met": (counts.get(name, {}).get("usual") or 0) <= limit,
+        }
         for name, limit in HOT_PATH_LIMITS.items()
     }
     out(
-        "Hot path queries (max over a dozen journeys): "
-        + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+        "Hot path statements (usually / most, over a dozen journeys): "
+        + ", ".join(f"{k} {v['usual']}/{v['most']}" for k, v in sorted(counts.items()))
     )
     profiler = cProfile.Profile()
     timing = DjangoHttp(client)
@@ -231,7 +265,7 @@ def hot_path(password: str, out: Callable[[str], None]) -> dict[str, Any]:
     service = {name: round(sum(v) / len(v), 1) for name, v in timing.times.items()}
     out("In-process mean ms per request: " + ", ".join(f"{k} {v}" for k, v in sorted(service.items())))
     return {
-        "queries_max": counts,
+        "queries": counts,
         "pinned": pinned,
         "in_process_mean_ms": service,
         "profile_cumulative": _trim(text.getvalue()),
@@ -388,6 +422,15 @@ def explain(result: dict[str, Any], hot: dict[str, Any]) -> dict[str, str]:
     per_worker = WORKERS / journey["rps"] * 1000 if journey["rps"] else 0.0
     base_service = WORKERS / baseline["rps"] * 1000 if baseline["rps"] else 0.0
     slowest = max(steps.items(), key=lambda kv: kv[1]) if steps else ("", 0)
+    paced = d["phases"].get(PACED)
+    at_peak = (
+        f" Paced as handlers work at the peak need (a pause of {PEAK_STEP_SECONDS:.0f} s before each "
+        f"step: {paced['rps']} req/s from {result['concurrency']} handlers), the same server answers "
+        f"with p50 {paced['p50_ms']:.0f} / p95 {paced['p95_ms']:.0f} / p99 {paced['p99_ms']:.0f} ms "
+        f"and {paced['failures']} errors."
+        if paced
+        else ""
+    )
     return {
         "journey_ratio": (
             f"each journey request costs a worker about {per_worker:.1f} ms "
@@ -403,8 +446,8 @@ def explain(result: dict[str, Any], hot: dict[str, Any]) -> dict[str, str]:
             f"on {WORKERS} sync workers, so most of the latency is the queue: by Little's law the mean is "
             f"{result['concurrency']} / {journey['rps']} req/s = {little:.0f} ms (measured mean "
             f"{journey['mean_ms']} ms, p99 {journey['p99_ms']} ms), while serving one request takes about "
-            f"{per_worker:.1f} ms of a worker. Real handlers spend seconds reading between requests "
-            "(BENCH_THINK_SECONDS sets a pause)."
+            f"{per_worker:.1f} ms of a worker. Real handlers spend seconds reading between requests."
+            + at_peak
         ),
         "errors": "; ".join(
             f"{f['request']}: {f['error'][:160]} x{f['count']}"
@@ -438,15 +481,19 @@ def supervision_section(inproc: dict[str, Any]) -> str:
 
 
 def hot_section(hot: dict[str, Any]) -> str:
-    lines = ["| Request | Max queries | Limit | In-process mean ms |", "|---|---:|---:|---:|"]
-    for name, count in sorted(hot["queries_max"].items()):
+    lines = [
+        "| Request | Statements, usually | Most | Limit | In-process mean ms |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, count in sorted(hot["queries"].items()):
         limit = HOT_PATH_LIMITS.get(name, "")
-        lines.append(f"| {name} | {count} | {limit} | {hot['in_process_mean_ms'].get(name, '')} |")
+        mean = hot["in_process_mean_ms"].get(name, "")
+        lines.append(f"| {name} | {count['usual']} | {count['most']} | {limit} | {mean} |")
     verdict = ", ".join(
-        f"{name} {'MET' if p['met'] else 'MISSED'} ({p['max_queries']} queries, at most {p['limit']})"
+        f"{name} {'MET' if p['met'] else 'MISSED'} ({p['queries']} statements, at most {p['limit']})"
         for name, p in hot["pinned"].items()
     )
-    return "\n".join([*lines, "", f"Pinned query counts: {verdict}."])
+    return "\n".join([*lines, "", f"Pinned statement counts: {verdict}.", "", FIRST_ENCOUNTERS])
 
 
 def stop_server(server: subprocess.Popen[bytes]) -> None:
@@ -510,14 +557,16 @@ def main() -> int:
             host = f"http://127.0.0.1:{port}"
             phases: dict[str, dict[str, Any]] = {}
             peaks: dict[str, float] = {}
-            for name, user_class, n in (
-                ("baseline", "BaselineUser", users),
-                ("journey", "HandlerUser", users),
-                ("supervisor", "SupervisorUser", supervisors),
-                ("dashboards", "DashboardUser", supervisors),
+            paced = {**locust_env, "BENCH_STEP_SECONDS": str(PEAK_STEP_SECONDS)}
+            for name, user_class, n, phase_env in (
+                ("baseline", "BaselineUser", users, locust_env),
+                ("journey", "HandlerUser", users, locust_env),
+                (PACED, "HandlerUser", users, paced),
+                ("supervisor", "SupervisorUser", supervisors, locust_env),
+                ("dashboards", "DashboardUser", supervisors, locust_env),
             ):
                 out(f"Phase {name}: {n} users, {seconds:.0f} s after all have signed in")
-                phases[name] = run_phase(name, user_class, n, host, workdir, locust_env, seconds)
+                phases[name] = run_phase(name, user_class, n, host, workdir, phase_env, seconds)
                 p = phases[name]
                 for pid in worker_pids(server.pid):
                     peaks[str(pid)] = max(peaks.get(str(pid), 0.0), peak_rss_mb(pid))

@@ -266,6 +266,7 @@ def _phase(rps: float, p99: float = 10.0, failures: int = 0) -> dict[str, Any]:
         "max_ms": p99 + 1,
         "mean_ms": 2.0,
         "by_name": {},
+        "failure_kinds": [],
     }
 
 
@@ -335,6 +336,38 @@ def test_a_small_seed_is_marked_and_the_report_says_why_a_target_was_missed() ->
     assert "**MISSED** Journey p99 at 64 handlers: 640.0 ms" in text
     assert "Why: the queue" in text
     assert "**MET** Errors" in text
+
+
+def test_the_p99_explanation_gives_the_queue_and_the_paced_journey_at_the_peak_rate() -> None:
+    from bench import load
+
+    hot = {"in_process_mean_ms": {"question page": 6.0, "answer": 7.0}}
+    saturated = _result(phases={"journey": {**_phase(100.0, 640.0), "mean_ms": 600.0}})
+    why = load.explain(saturated, hot)["journey_p99_ms"]
+    assert "64 / 100.0 req/s = 640 ms" in why
+    assert "Paced" not in why  # no paced phase in this run, nothing said of one
+    paced = {**_phase(60.5, 42.0), "p50_ms": 9.0, "p95_ms": 30.0}
+    both = _result(phases={"journey": _phase(100.0, 640.0), load.PACED: paced})
+    why = load.explain(both, hot)["journey_p99_ms"]
+    assert "60.5 req/s from 64 handlers" in why
+    assert "p50 9 / p95 30 / p99 42 ms and 0 errors" in why
+
+
+def test_the_hot_path_section_pins_the_steady_state_and_shows_the_first_encounters() -> None:
+    from bench import load
+
+    hot = {
+        "queries": {"question page": {"usual": 3, "most": 6}, "answer": {"usual": 5, "most": 6}},
+        "in_process_mean_ms": {"question page": 6.0, "answer": 7.0},
+        "pinned": {
+            "question page": {"queries": 3, "most": 6, "limit": 4, "met": True},
+            "answer": {"queries": 5, "most": 6, "limit": 5, "met": True},
+        },
+    }
+    text = load.hot_section(hot)
+    assert "| question page | 3 | 6 | 4 | 6.0 |" in text
+    assert "question page MET (3 statements, at most 4), answer MET (5 statements, at most 5)" in text
+    assert "first encounters" in text
 
 
 # --- The bench-only URL conf --------------------------------------------------------------------------------
