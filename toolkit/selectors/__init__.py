@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from django.db import connection
+from django.db import connection, router
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -224,7 +224,8 @@ def decision_get_for_handler(*, user: User, reference: UUID, lock: bool = False)
     decision row is locked for the transaction (FOR UPDATE OF the decision alone).
     """
     practice_only = not user.has_perm("accounts.take_calls")
-    rows = _CALL_READ.fetch(practice_only, lock, reference=reference, handler_id=user.pk)
+    using = router.db_for_write(Decision) if lock else None  # a locking read is a write's first step
+    rows = _CALL_READ.fetch(practice_only, lock, using=using, reference=reference, handler_id=user.pk)
     if not rows:
         raise NotFound("No such call")
     decision = rows[0]
