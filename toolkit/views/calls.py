@@ -33,6 +33,7 @@ from toolkit.selectors import (
 from toolkit.selectors.changes import HIGHLIGHT_TIMES, changed_question_notice
 from toolkit.services.escalations import PRACTICE_ESCALATION
 from toolkit.views.common import step_of
+from toolkit.views.question_body import question_body
 from toolkit.views.start import call_url as _call_url
 from toolkit.views.start import closed_url, take_or_practise_calls
 
@@ -118,6 +119,7 @@ def _render_call(
             "highlight_times": HIGHLIGHT_TIMES,
         }
     )
+    context["question_body"] = question_body(decision.content_hash, context)
     return render(request, "toolkit/question.html", context, status=status)
 
 
