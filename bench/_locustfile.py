@@ -46,6 +46,13 @@ STATE: dict[str, Any] = {"signed_in": 0, "sign_in_ms": [], "journeys": 0, "journ
 JOURNEYS = _journey.shipped_journeys()
 
 
+def _pause() -> None:
+    """The paced phase's pause before a step: STEP on average, spread so that handlers who started
+    together do not keep asking in the same instant."""
+    if STEP:
+        gevent.sleep(random.uniform(0.5 * STEP, 1.5 * STEP))  # noqa: S311 - timing, not security
+
+
 class LocustHttp:
     """bench/_journey.Http over Locust's FastHttpSession: redirects not followed (each request is
     its own figure), a wrong status or an unreadable page a failure."""
@@ -61,8 +68,7 @@ class LocustHttp:
         )
 
     def get(self, url: str, *, name: str | Callable[[str], str]) -> _journey.Page:
-        if STEP:
-            gevent.sleep(STEP)
+        _pause()
         label = name if isinstance(name, str) else "call page"
         with self.client.get(url, name=label, catch_response=True, allow_redirects=False) as response:
             page = self._page(response)
@@ -73,8 +79,7 @@ class LocustHttp:
         return page
 
     def post(self, url: str, fields: list[tuple[str, str]], *, name: str) -> _journey.Page:
-        if STEP:
-            gevent.sleep(STEP)
+        _pause()
         body = urlencode(fields)  # a list of pairs: repeated names (ticks) kept in order
         with self.client.post(
             url, data=body, headers=FORM, name=name, catch_response=True, allow_redirects=False
@@ -108,6 +113,11 @@ class _SignedIn(FastHttpUser):
             _signed_in(started, ok=False)
             raise
         _signed_in(started)
+        # Every user waits for the others before its first task: a page asked while the others'
+        # sign-ins (each a deliberately slow password hash) queue on the workers would take seconds
+        # and finish after the statistics are reset, counted as if the server were that slow.
+        while STATE["signed_in"] < (self.environment.runner.target_user_count or 0):
+            gevent.sleep(0.05)
 
     def next_username(self) -> str:
         return TARGETS["supervisor"]
