@@ -7,8 +7,6 @@ answers it with the 404 page.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -21,6 +19,7 @@ from policies.flow import scenarios as scenario_runs
 from policies.models import Agency, Element, PolicyScenario, PolicyVersion
 from rcrp.accounts.errors import NotFound
 from rcrp.accounts.models import User
+from rcrp.kept import Kept
 
 MANAGE_POLICIES = "accounts.manage_policies"
 READER_STATUSES = (PolicyVersion.Status.PUBLISHED, PolicyVersion.Status.RETIRED)
@@ -45,8 +44,7 @@ def policy_version_get_live(*, element: Element) -> PolicyVersion | None:
 # --- Parsed flows, cached by content hash ---------------------------------------------------------
 
 _FLOW_CACHE_SIZE = 64
-_flow_cache: OrderedDict[str, engine.Flow] = OrderedDict()
-_flow_cache_lock = threading.Lock()
+_flows: Kept[engine.Flow] = Kept(_FLOW_CACHE_SIZE)
 
 
 def flow_for_version(version: PolicyVersion) -> engine.Flow:
@@ -66,26 +64,14 @@ def flow_for_hash(content_hash: str, load_document: Callable[[], Any]) -> engine
     Callers that know a version's hash without having loaded its document (the toolkit's call
     pages) read the document only the first time a process meets that hash.
     """
-    with _flow_cache_lock:
-        cached = _flow_cache.get(content_hash)
-        if cached is not None:
-            _flow_cache.move_to_end(content_hash)
-            return cached
-    parsed = engine.parse(load_document())
-    with _flow_cache_lock:
-        _flow_cache[content_hash] = parsed
-        _flow_cache.move_to_end(content_hash)
-        while len(_flow_cache) > _FLOW_CACHE_SIZE:
-            _flow_cache.popitem(last=False)
-    return parsed
+    return _flows.get(content_hash, lambda: engine.parse(load_document()))
 
 
 def flow_cache_clear() -> None:
     """Empty the parsed-flow cache and the changed-question answers (tests)."""
-    with _flow_cache_lock:
-        _flow_cache.clear()
-        _changed_cache.clear()
-        _changed_by_version.clear()
+    for kept in (_flows, _charts, _changed):
+        kept.clear()
+    _changed_by_version.clear()
 
 
 # --- Agencies ----------------------------------------------------------------------------------------
@@ -453,32 +439,25 @@ def version_document(version: PolicyVersion) -> VersionDocument:
     return VersionDocument(flow=flow, questions=questions, outcomes=outcomes, outline=engine.outline(flow))
 
 
-_chart_cache: OrderedDict[tuple[str, str], Any] = OrderedDict()
+_charts: Kept[Any] = Kept(_FLOW_CACHE_SIZE)
 
 
 def flowchart_for_version(version: PolicyVersion) -> Any:
     """The server-drawn SVG flowchart of a version (policies.flowchart), cached by content hash."""
     from policies.flowchart import render_svg
 
-    key = (version.content_hash, f"{version.element.slug} v{version.number}")
-    with _flow_cache_lock:
-        if key in _chart_cache:
-            _chart_cache.move_to_end(key)
-            return _chart_cache[key]
-    flow = flow_for_version(version)
-    chart = render_svg(
-        flow,
-        title=f"Flowchart of {version.element.title}, version {version.number}",
-        description=(
-            f"{len(flow.questions)} questions and {len(flow.outcomes)} outcomes, starting at {flow.start}. "
-            "The text outline below the chart gives the same information."
-        ),
-    )
-    with _flow_cache_lock:
-        _chart_cache[key] = chart
-        while len(_chart_cache) > _FLOW_CACHE_SIZE:
-            _chart_cache.popitem(last=False)
-    return chart
+    def draw() -> Any:
+        flow = flow_for_version(version)
+        return render_svg(
+            flow,
+            title=f"Flowchart of {version.element.title}, version {version.number}",
+            description=(
+                f"{len(flow.questions)} questions and {len(flow.outcomes)} outcomes, starting at "
+                f"{flow.start}. The text outline below the chart gives the same information."
+            ),
+        )
+
+    return _charts.get((version.content_hash, f"{version.element.slug} v{version.number}"), draw)
 
 
 @dataclass(frozen=True)
@@ -521,7 +500,7 @@ def policy_version_before(version: PolicyVersion) -> PolicyVersion | None:
     )
 
 
-_changed_cache: OrderedDict[tuple[str, str], dict[str, list[str]]] = OrderedDict()
+_changed: Kept[dict[str, list[str]]] = Kept(_FLOW_CACHE_SIZE)
 
 
 def changed_questions(version: PolicyVersion, before: PolicyVersion | None) -> dict[str, list[str]]:
@@ -529,20 +508,16 @@ def changed_questions(version: PolicyVersion, before: PolicyVersion | None) -> d
     Versions never change once published, so the answer is kept per pair of content hashes."""
     if before is None:
         return {}
-    key = (before.content_hash, version.content_hash)
-    with _flow_cache_lock:
-        if key in _changed_cache:
-            return _changed_cache[key]
-    new_flow = flow_for_version(version)
-    found: dict[str, list[str]] = {}
-    for group in policy_version_diff(before, version):
-        if group.what == "question" and isinstance(new_flow.get(group.node), engine.Question):
-            found[group.node] = [str(change) for change in group.changes]
-    with _flow_cache_lock:
-        _changed_cache[key] = found
-        while len(_changed_cache) > _FLOW_CACHE_SIZE:
-            _changed_cache.popitem(last=False)
-    return found
+
+    def compare() -> dict[str, list[str]]:
+        new_flow = flow_for_version(version)
+        return {
+            group.node: [str(change) for change in group.changes]
+            for group in policy_version_diff(before, version)
+            if group.what == "question" and isinstance(new_flow.get(group.node), engine.Question)
+        }
+
+    return _changed.get((before.content_hash, version.content_hash), compare)
 
 
 _changed_by_version: dict[tuple[int, str], dict[str, list[str]]] = {}

@@ -58,13 +58,13 @@ def test_flow_for_version_parses_once_per_content_hash(live: PolicyVersion, monk
 
 @pytest.mark.django_db
 def test_the_flow_cache_is_bounded(live: PolicyVersion, monkeypatch: Any) -> None:
-    monkeypatch.setattr(selectors, "_FLOW_CACHE_SIZE", 2)
+    monkeypatch.setattr(selectors._flows, "limit", 2)
     for title in ("a", "b", "c"):
         document = factories.changed(live.document, title=title)
         selectors.flow_for_version(
             PolicyVersion(document=document, content_hash=engine.content_hash(document))
         )
-    assert len(selectors._flow_cache) == 2
+    assert len(selectors._flows) == 2
 
 
 @pytest.mark.django_db

@@ -11,18 +11,16 @@ step) is always rendered for the request.
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from threading import Lock
 from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
-TEMPLATE = "toolkit/includes/_question_body.html"
-LIMIT = 512  # four elements, a few versions each, tens of questions: a few hundred at the most
+from rcrp.kept import Kept
 
-_kept: OrderedDict[tuple[str, str], SafeString] = OrderedDict()
-_lock = Lock()
+TEMPLATE = "toolkit/includes/_question_body.html"
+# Four elements, a few versions each, tens of questions: a few hundred at the most.
+_kept: Kept[SafeString] = Kept(512)
 
 
 def question_body(content_hash: str, context: dict[str, Any]) -> SafeString | None:
@@ -30,20 +28,10 @@ def question_body(content_hash: str, context: dict[str, Any]) -> SafeString | No
     when the page should render it itself (something chosen, an error or a note)."""
     if not content_hash or context["chosen"] not in (None, "", [], {}) or context["error"] or context["note"]:
         return None
-    key = (content_hash, context["question"].id)
-    with _lock:
-        kept = _kept.get(key)
-        if kept is not None:
-            _kept.move_to_end(key)
-            return kept
-    body = SafeString(render_to_string(TEMPLATE, context))
-    with _lock:
-        _kept[key] = body
-        while len(_kept) > LIMIT:
-            _kept.popitem(last=False)
-    return body
+    return _kept.get(
+        (content_hash, context["question"].id), lambda: SafeString(render_to_string(TEMPLATE, context))
+    )
 
 
 def question_body_clear() -> None:
-    with _lock:
-        _kept.clear()
+    _kept.clear()
