@@ -81,6 +81,9 @@ def test_answers_either_side_of_the_change_keep_exact_times_shown_with_their_zon
     # In the order given, each with its zone (in October 01:00:30 GMT comes after 01:59:30 BST),
     # and 60 s on each question: never an hour more or less.
     assert rows == [(shown[0], "60"), (shown[1], "60")]
+    # The start, too, with its zone (in October's repeated hour the clock time alone is ambiguous).
+    started = timezone.localtime(change - dt.timedelta(seconds=90))
+    assert re.search(rf"Started</dt><dd[^>]*>[^<]*{started:%H:%M:%S} {started.tzname()}</dd>", page)
 
 
 def _open(handler: Any, started: dt.datetime) -> Decision:
