@@ -15,6 +15,7 @@ from django.views.decorators.http import require_safe
 
 from rcrp.accounts.http import AuthenticatedHttpRequest
 from rcrp.accounts.selectors import home_sections_for_user
+from rcrp.accounts.unavailable import HEALTH_DOWN
 
 
 class LoginView(auth_views.LoginView):
@@ -45,7 +46,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except (DatabaseError, InterfaceError):  # InterfaceError: a connection already closed
-        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
+        return JsonResponse(HEALTH_DOWN, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
 
 

@@ -24,7 +24,7 @@ from typing import Any
 from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
 from django.dispatch import receiver
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -61,8 +61,15 @@ def is_database_unavailable(error: BaseException | None) -> bool:
     return False
 
 
+HEALTH_PATH = "/healthz"
+HEALTH_DOWN = {"status": "error", "database": "unavailable"}  # as rcrp.views.healthz says it
+
+
 def unavailable_response(request: HttpRequest) -> HttpResponse:
-    """The 503 page. Reads nothing from the database, the session or the user."""
+    """The 503 page. Reads nothing from the database, the session or the user. A monitor's probe of
+    /healthz gets its JSON, also when it sent a session cookie (the session's read failed first)."""
+    if request.path == HEALTH_PATH:
+        return JsonResponse(HEALTH_DOWN, status=503, headers={"Cache-Control": "no-store"})
     saving = request.method == "POST"
     body = render_to_string(
         "503.html",

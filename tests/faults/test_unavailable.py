@@ -95,3 +95,16 @@ def test_healthz_answers_503_when_the_connection_is_already_closed(monkeypatch: 
     response = Client(raise_request_exception=False).get("/healthz")
     assert response.status_code == 503
     assert response.json() == {"status": "error", "database": "unavailable"}
+
+
+@pytest.mark.django_db
+def test_healthz_with_a_session_cookie_answers_its_json_when_the_database_is_gone(call_handler: Any) -> None:
+    """A browser tab or a monitor that signed in sends the session cookie: reading that session
+    fails first, and the probe still gets the health check's JSON, not the HTML page."""
+    client = Client(raise_request_exception=False)
+    client.force_login(call_handler)
+    with connection.execute_wrapper(_database_down):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "error", "database": "unavailable"}
+    assert response["Cache-Control"] == "no-store"
