@@ -284,6 +284,8 @@ WRONG_TYPES = [
     "AAAA",
     "Jmx0Oy0t",
 ]
+REQUIRED_WRONG = ("-1", "1e309", "[]")  # sent to every field of every form, not only when drawn
+REQUIRED_CONFUSABLE = (CONFUSABLES[1], CONFUSABLES[7])
 OUT_OF_RANGE_DATES = [
     "9999-12-31",
     "0001-01-01",
@@ -376,13 +378,22 @@ def required_variants(
     fields: dict[str, str], kinds: dict[str, str], *, per_field: bool = True
 ) -> list[dict[str, str]]:
     """The values every form gets whatever hypothesis draws: in every field at once, a NUL byte, a
-    lone surrogate, a script and overlong values; in each date field alone (the rest as rendered,
+    lone surrogate, a script, overlong values, wrong-typed ones (a negative number, a float too big
+    for a double, an empty JSON list) and confusable ones (fullwidth letters and digits, Arabic-Indic
+    digits that int() accepts); in each date field alone (the rest as rendered,
     so the date reaches the code past the form), years past Python's range and the last day there
     is; in each GOV.UK date input (name_0, name_1, name_2 for day, month, year) the same as parts;
     in each text area alone, the JSON bombs."""
-    variants = [
-        dict.fromkeys(fields, value) for value in ("a\x00b", "x\ud800y", SCRIPT, "x" * 5_000, "9" * 5_000)
-    ]
+    every_field = (
+        "a\x00b",
+        "x\ud800y",
+        SCRIPT,
+        "x" * 5_000,
+        "9" * 5_000,
+        *REQUIRED_WRONG,
+        *REQUIRED_CONFUSABLE,
+    )
+    variants = [dict.fromkeys(fields, value) for value in every_field]
     if not per_field:
         return variants
     for name, kind in sorted(kinds.items()):

@@ -214,6 +214,9 @@ def test_the_hostile_values_include_every_required_kind() -> None:
     assert "9999-12-31" in sent
     assert any(v.startswith("[[[[") for v in sent)
     assert any(len(v) >= 5_000 and v.isdigit() for v in sent)
+    for name in ("when", "note", "doc"):  # wrong types and confusables in every field, for certain
+        for required in (*registry.REQUIRED_WRONG, *registry.REQUIRED_CONFUSABLE):
+            assert any(variant[name] == required for variant in variants), (name, required)
     parts = registry.required_variants(
         {"d_0": "", "d_1": "", "d_2": ""}, dict.fromkeys(("d_0", "d_1", "d_2"), "text")
     )
