@@ -115,7 +115,9 @@ def test_a_changed_question_asks_one_count_until_the_handler_is_past_its_highlig
     _, url = _v2_call(handler_client, past_highlight=False)
     with django_assert_num_queries(4) as captured:
         body = handler_client.get(url).content.decode()
-    assert "COUNT(" in captured.captured_queries[-1]["sql"]
+    met = captured.captured_queries[-1]["sql"]
+    assert "COUNT(" not in met  # only whether there are three: LIMIT 3 over answer_met_idx
+    assert met.rstrip().endswith(f"LIMIT {HIGHLIGHT_TIMES}")
     assert 'id="changed-question"' in body
 
 

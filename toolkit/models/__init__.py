@@ -296,13 +296,18 @@ class DecisionAnswer(AppendOnlyModel):
     value_label = models.TextField()
     note = models.TextField(blank=True)
     answered_at = models.DateTimeField(default=timezone.now)
-    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    # Indexed with the question (answer_met_idx) rather than alone: the changed-question highlight
+    # asks for the calls on which a handler met a question, and every lookup by handler uses it.
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", db_index=False
+    )
 
     class Meta:
         ordering = ["decision", "sequence"]
         constraints = [
             models.UniqueConstraint(fields=["decision", "sequence"], name="decisionanswer_unique_sequence")
         ]
+        indexes = [models.Index(fields=["answered_by", "question_id", "decision"], name="answer_met_idx")]
 
     def __str__(self) -> str:
         return f"{self.question_id} = {self.value_label}"

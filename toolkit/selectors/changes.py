@@ -20,6 +20,8 @@ def changed_question_notice(*, decision: Decision, question_id: str, user: User)
     changes = changed_questions_for(version).get(question_id, [])
     if not changes:
         return []
+    # Only whether there are HIGHLIGHT_TIMES: the newest few calls through answer_met_idx, never a
+    # count of them all (a handler with years of calls has met a question thousands of times).
     met = (
         DecisionAnswer.objects.filter(
             answered_by=user,
@@ -28,8 +30,8 @@ def changed_question_notice(*, decision: Decision, question_id: str, user: User)
             decision__practice=False,
         )
         .exclude(decision=decision)
-        .values("decision")
-        .distinct()
-        .count()
+        .order_by("-decision_id")
+        .values_list("decision_id", flat=True)
+        .distinct()[:HIGHLIGHT_TIMES]
     )
-    return changes if met < HIGHLIGHT_TIMES else []
+    return changes if len(met) < HIGHLIGHT_TIMES else []
