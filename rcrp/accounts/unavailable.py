@@ -68,7 +68,7 @@ HEALTH_DOWN = {"status": "error", "database": "unavailable"}  # as rcrp.views.he
 def unavailable_response(request: HttpRequest) -> HttpResponse:
     """The 503 page. Reads nothing from the database, the session or the user. A monitor's probe of
     /healthz gets its JSON, also when it sent a session cookie (the session's read failed first)."""
-    if request.path == HEALTH_PATH:
+    if request.path_info == HEALTH_PATH:  # without a script prefix the app may be served under
         return JsonResponse(HEALTH_DOWN, status=503, headers={"Cache-Control": "no-store"})
     saving = request.method == "POST"
     body = render_to_string(
