@@ -66,9 +66,9 @@ FIRST_ENCOUNTERS = (
     "before on a server that has served them. *Most* includes the first encounters, which the tests "
     "pin apart (tests/toolkit/test_hot_path.py): a process's first page of a policy version reads "
     "its document and the version before it (then the parsed flow is cached by content hash); the "
-    "first times a handler meets a question changed since that version, the page counts those "
-    "meetings (a fourth query), and the session is saved once they are over; an answer that reaches "
-    "an outcome also reads the agency's directory entry."
+    "first times a handler meets a question changed since that version, the page asks whether they "
+    "have met it on three other calls (a fourth query), and the session is saved once they have; an "
+    "answer that reaches an outcome also reads the agency's directory entry."
 )
 PROFILED_JOURNEYS = 20
 
