@@ -65,12 +65,6 @@ class RoleBackend(ModelBackend):
             )
         return user if self.user_can_authenticate(user) else None
 
-    @property
-    def user_model(self) -> Any:
-        from django.contrib.auth import get_user_model
-
-        return get_user_model()
-
     def get_user_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
         return set()
 

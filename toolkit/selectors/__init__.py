@@ -19,7 +19,7 @@ from rcrp.accounts.errors import NotFound
 from rcrp.accounts.models import User
 from rcrp.prepared import PreparedRead
 from toolkit.flows import flow_for
-from toolkit.models import Decision, DecisionAnswer, Escalation, HandoverRecord
+from toolkit.models import Decision, DecisionAnswer, DecisionNote, Escalation, HandoverRecord, Review
 
 AnswerPair = tuple[str, engine.AnswerValue]
 SUPERVISE = "accounts.supervise_calls"
@@ -236,8 +236,6 @@ def decision_get_for_handler(*, user: User, reference: UUID, lock: bool = False)
 
 
 def _reader_read(*, reference: UUID) -> QuerySet[Decision]:
-    from toolkit.models import DecisionNote, Review
-
     def exists(model: Any, **where: Any) -> Exists:
         return Exists(model.objects.filter(**where))
 
